@@ -1,0 +1,22 @@
+// What the environment needs to know to run and reach a fault agent: its port, paths and
+// configuration variables. The agent's own code and the platform components both import this.
+
+export const agentApi = {
+  port: 9100,
+  paths: {
+    health: "/v1/health",
+    capabilities: "/v1/capabilities",
+    faults: "/v1/faults",
+    metrics: "/metrics",
+  },
+  env: {
+    /** Per-run bearer token; required; never logged. */
+    token: "MESHKIT_AGENT_TOKEN",
+    /** `host:port` to listen on inside the node's network namespace. */
+    listen: "MESHKIT_AGENT_LISTEN",
+    /** Node id of the target node. */
+    nodeId: "MESHKIT_AGENT_NODE_ID",
+    /** The node's data volume (disk-fill target, fault journal). */
+    dataDir: "MESHKIT_AGENT_DATA_DIR",
+  },
+} as const;
