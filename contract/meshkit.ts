@@ -229,3 +229,43 @@ export const metrics = {
 } as const;
 
 export type MetricKey = keyof typeof metrics;
+
+/**
+ * Metrics of the fault agent (sidecar), served on the agent's own metrics path. Series of
+ * `faultsActive` are exported for every fault kind the agent supports, 0 while none is active, so a
+ * dashboard shows data on an idle environment.
+ */
+export const agentMetrics = {
+  agentUp: metric({
+    name: "meshkit_chaos_agent_up",
+    type: "gauge",
+    labels: [],
+    help: "1 while the agent runs and can reach the node's namespaces.",
+  }),
+  faultsActive: metric({
+    name: "meshkit_chaos_agent_faults_active",
+    type: "gauge",
+    labels: ["kind"],
+    help: "Faults currently applied by this agent, per fault kind.",
+  }),
+  applyDuration: metric({
+    name: "meshkit_chaos_agent_apply_duration_seconds",
+    type: "histogram",
+    labels: ["kind"],
+    help: "Time from an apply request to a verified fault.",
+  }),
+  revertDuration: metric({
+    name: "meshkit_chaos_agent_revert_duration_seconds",
+    type: "histogram",
+    labels: ["kind"],
+    help: "Time from a revert request (or lease expiry) to verified kernel state without the fault.",
+  }),
+  leaseExpirations: metric({
+    name: "meshkit_chaos_agent_lease_expirations_total",
+    type: "counter",
+    labels: ["kind"],
+    help: "Faults the agent reverted by itself because their lease was not renewed (dead-man switch).",
+  }),
+} as const;
+
+export type AgentMetricKey = keyof typeof agentMetrics;
