@@ -1,0 +1,191 @@
+import { certificateEnv, envKey, paths } from "../../contract/meshkit.ts";
+import { agentApi } from "../../agent/contract.ts";
+import { hostPorts, projectName, type EnvironmentSettings } from "../config.ts";
+import { labelKeys, type EnvironmentModel, type FileSpec, type HealthcheckSpec, type PortSpec, type ServiceSpec } from "./environment.ts";
+
+/** PEM material of one certificate holder, in whatever form the platform carries contents. */
+export interface CertificateFiles<C> {
+  readonly certPem: C;
+  readonly keyPem: C;
+  readonly caPem: C;
+}
+
+export interface ModelInputs<C> {
+  readonly stack: string;
+  readonly settings: EnvironmentSettings;
+  /** Certificates of `registry` and of every node, by service name. */
+  readonly certificates: (service: string) => CertificateFiles<C>;
+  /** Per-run bearer token of the fault agents. */
+  readonly agentToken: C;
+  /** Prometheus configuration and rules; Grafana provisioning and dashboards. */
+  readonly prometheusFiles: readonly FileSpec<C>[];
+  readonly grafanaFiles: readonly FileSpec<C>[];
+}
+
+export const registryName = "registry";
+export const nodeName = (i: number): string => `node-${i + 1}`;
+export const agentName = (node: string): string => `${node}-agent`;
+
+/** Where the node image finds its certificates and keeps its data (the disk-fill target). */
+export const nodePaths = {
+  tlsDir: "/etc/meshkit/tls",
+  dataDir: "/var/lib/meshkit",
+} as const;
+
+const tlsFile = { cert: `${nodePaths.tlsDir}/tls.crt`, key: `${nodePaths.tlsDir}/tls.key`, ca: `${nodePaths.tlsDir}/ca.crt` };
+
+const httpHealthcheck = (port: number, path: string): HealthcheckSpec => ({
+  // The reference image has Node but no curl; a one-line fetch keeps the image small.
+  test: ["CMD", "/opt/meshkit/bin/node", "-e", `fetch("http://127.0.0.1:${port}${path}").then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`],
+  intervalSeconds: 2,
+  timeoutSeconds: 2,
+  retries: 15,
+  startPeriodSeconds: 2,
+});
+
+function certificateFiles<C>(files: CertificateFiles<C>): FileSpec<C>[] {
+  return [
+    { path: tlsFile.cert, content: files.certPem },
+    { path: tlsFile.key, content: files.keyPem, secret: true },
+    { path: tlsFile.ca, content: files.caPem },
+  ];
+}
+
+const certificateEnvVars: Record<string, string> = {
+  [certificateEnv.gossipCert]: tlsFile.cert,
+  [certificateEnv.gossipKey]: tlsFile.key,
+  [certificateEnv.gossipCa]: tlsFile.ca,
+  [certificateEnv.transportCert]: tlsFile.cert,
+  [certificateEnv.transportKey]: tlsFile.key,
+  [certificateEnv.transportCa]: tlsFile.ca,
+};
+
+/** Builds the whole environment as platform-neutral data. */
+export function buildEnvironmentModel<C>(inputs: ModelInputs<C>): EnvironmentModel<C> {
+  const { settings, stack } = inputs;
+  const prefix = `mkc-${stack}`;
+  const published = hostPorts(settings);
+  const nodePorts = settings.node.ports;
+  const nodeNames = Array.from({ length: settings.nodes }, (_, i) => nodeName(i));
+  // A few seeds are enough for gossip to converge; every node seeding every other does not scale.
+  const seeds = nodeNames.slice(0, Math.min(3, nodeNames.length)).map((n) => `${n}:${nodePorts.gossip}`);
+  const registryAddress = `${registryName}:${nodePorts.control}`;
+
+  const meshEnv = (role: "node" | "registry", id: string): Record<string, string> => ({
+    [envKey("mesh:runtime:role")]: role,
+    [envKey("mesh:gossip:nodeId")]: id,
+    [envKey("mesh:gossip:clusterId")]: stack,
+    [envKey("mesh:gossip:advertiseHost")]: id,
+    [envKey("mesh:gossip:port")]: String(nodePorts.gossip),
+    [envKey("mesh:control:port")]: String(nodePorts.control),
+    [envKey("mesh:transport:port")]: String(nodePorts.data),
+    [envKey("mesh:registry:address")]: registryAddress,
+    ...certificateEnvVars,
+    ...settings.node.env,
+  });
+
+  const controlHealth = httpHealthcheck(nodePorts.control, paths.healthz);
+  const nodeImage = settings.node.image ?? settings.images.node;
+
+  const registry: ServiceSpec<C> = {
+    name: registryName,
+    role: "registry",
+    image: nodeImage,
+    env: meshEnv("registry", registryName),
+    ports: [{ name: "control", container: nodePorts.control, host: published.registry, protocol: "tcp" }],
+    files: certificateFiles(inputs.certificates(registryName)),
+    volumes: [],
+    healthcheck: settings.node.image ? undefined : controlHealth,
+    capabilities: [],
+    stopSignal: "SIGTERM",
+    restart: "unless-stopped",
+  };
+
+  const nodes = nodeNames.flatMap((name, i): ServiceSpec<C>[] => {
+    const ports: PortSpec[] = [
+      { name: "control", container: nodePorts.control, host: published.nodeControl(i), protocol: "tcp" },
+      // The agent lives in this network namespace, so its port is published here.
+      { name: "agent", container: agentApi.port, host: published.agent(i), protocol: "tcp" },
+    ];
+    const node: ServiceSpec<C> = {
+      name,
+      role: "node",
+      nodeId: name,
+      image: nodeImage,
+      env: {
+        ...meshEnv("node", name),
+        ...Object.fromEntries(seeds.filter((s) => !s.startsWith(`${name}:`)).map((s, k) => [envKey(`mesh:gossip:seedPeers:${k}`), s])),
+        [envKey("mesh:workload:rate")]: String(settings.workloadRps),
+      },
+      ports,
+      files: certificateFiles(inputs.certificates(name)),
+      volumes: [{ volume: `${name}-data`, path: nodePaths.dataDir }],
+      healthcheck: settings.node.image ? undefined : controlHealth,
+      capabilities: [],
+      stopSignal: "SIGTERM",
+      restart: "unless-stopped",
+    };
+    const agent: ServiceSpec<C> = {
+      name: agentName(name),
+      role: "agent",
+      nodeId: name,
+      image: settings.images.agent,
+      env: {
+        [agentApi.env.nodeId]: name,
+        [agentApi.env.listen]: `0.0.0.0:${agentApi.port}`,
+        [agentApi.env.dataDir]: nodePaths.dataDir,
+      },
+      secretEnv: { [agentApi.env.token]: inputs.agentToken },
+      ports: [],
+      files: [],
+      volumes: [{ volume: `${name}-data`, path: nodePaths.dataDir }],
+      capabilities: ["NET_ADMIN"],
+      sidecarOf: name,
+      restart: "unless-stopped",
+    };
+    return [node, agent];
+  });
+
+  const prometheus: ServiceSpec<C> = {
+    name: "prometheus",
+    role: "prometheus",
+    image: settings.images.prometheus,
+    env: {},
+    ports: [{ name: "web", container: 9090, host: published.prometheus, protocol: "tcp" }],
+    files: inputs.prometheusFiles,
+    volumes: [],
+    capabilities: [],
+    restart: "unless-stopped",
+  };
+
+  const grafana: ServiceSpec<C>[] = settings.grafana.enabled
+    ? [
+        {
+          name: "grafana",
+          role: "grafana",
+          image: settings.grafana.image,
+          env: { GF_AUTH_ANONYMOUS_ENABLED: "true", GF_AUTH_ANONYMOUS_ORG_ROLE: "Viewer" },
+          ports: [{ name: "web", container: 3000, host: published.grafana, protocol: "tcp" }],
+          files: inputs.grafanaFiles,
+          volumes: [],
+          capabilities: [],
+          restart: "unless-stopped",
+        },
+      ]
+    : [];
+
+  return {
+    project: projectName,
+    stack,
+    runId: settings.runId,
+    prefix,
+    network: `${prefix}-net`,
+    volumes: nodeNames.map((n) => `${n}-data`),
+    services: [registry, ...nodes, prometheus, ...grafana],
+    labels: {
+      [labelKeys.project]: projectName,
+      [labelKeys.stack]: stack,
+      [labelKeys.runId]: settings.runId,
+    },
+  };
+}
