@@ -1,0 +1,97 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { hostPorts, type EnvironmentSettings } from "./config.ts";
+import { agentName, buildEnvironmentModel, nodeName, registryName } from "./model/build.ts";
+import { environmentObservabilityFiles } from "./model/observability.ts";
+import { FaultSidecar } from "./fault-sidecar.ts";
+import { Mesh } from "./mesh.ts";
+import { Observability } from "./observability.ts";
+import { DockerPlatform } from "./platforms/docker.ts";
+import { RunCertificates } from "./run-certificates.ts";
+
+export interface ChaosEnvironmentArgs {
+  readonly stack: string;
+  readonly settings: EnvironmentSettings;
+}
+
+export interface NodeEndpoints {
+  readonly name: string;
+  readonly controlUrl: string;
+  readonly agentUrl: string;
+}
+
+/**
+ * A whole chaos environment on Docker: run certificates, the mesh (registry + N nodes), one fault
+ * sidecar per node, and Prometheus (+ Grafana where enabled), all built from one neutral model.
+ */
+export class ChaosEnvironment extends pulumi.ComponentResource {
+  readonly runId: string;
+  readonly nodes: readonly NodeEndpoints[];
+  readonly registryUrl: string;
+  readonly prometheusUrl: string;
+  readonly grafanaUrl: string | null;
+  readonly certificateFingerprints: pulumi.Output<Record<string, string>>;
+  readonly certificateSerials: pulumi.Output<Record<string, string>>;
+  readonly agentToken: pulumi.Output<string>;
+  readonly mesh: Mesh;
+  readonly sidecars: readonly FaultSidecar[];
+  readonly observability: Observability;
+
+  constructor(name: string, args: ChaosEnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("meshkit-chaos:index:ChaosEnvironment", name, {}, opts);
+    const { settings, stack } = args;
+    const nodeNames = Array.from({ length: settings.nodes }, (_, i) => nodeName(i));
+
+    const certificates = new RunCertificates(
+      "certificates",
+      { runId: settings.runId, holders: [registryName, ...nodeNames] },
+      { parent: this },
+    );
+    const token = new random.RandomPassword(
+      "agent-token",
+      { length: 48, special: false, keepers: { runId: settings.runId } },
+      { parent: this },
+    );
+    this.agentToken = pulumi.secret(token.result);
+
+    const observabilityFiles = environmentObservabilityFiles(stack, settings);
+    const model = buildEnvironmentModel<pulumi.Input<string>>({
+      stack,
+      settings,
+      certificates: (holder) => certificates.leaf(holder),
+      agentToken: this.agentToken,
+      prometheusFiles: observabilityFiles.prometheus,
+      grafanaFiles: observabilityFiles.grafana,
+    });
+
+    const platform = new DockerPlatform(model, this);
+    this.mesh = new Mesh("mesh", { platform, services: model.services }, { parent: this });
+    this.sidecars = nodeNames.map(
+      (node) =>
+        new FaultSidecar(
+          agentName(node),
+          { platform, service: model.services.find((s) => s.name === agentName(node))! },
+          { parent: this, dependsOn: [this.mesh] },
+        ),
+    );
+    this.observability = new Observability("observability", { platform, services: model.services }, { parent: this });
+
+    const published = hostPorts(settings);
+    const local = (port: number) => `http://127.0.0.1:${port}`;
+    this.runId = settings.runId;
+    this.nodes = nodeNames.map((n, i) => ({
+      name: n,
+      controlUrl: local(published.nodeControl(i)),
+      agentUrl: local(published.agent(i)),
+    }));
+    this.registryUrl = local(published.registry);
+    this.prometheusUrl = local(published.prometheus);
+    this.grafanaUrl = settings.grafana.enabled ? local(published.grafana) : null;
+    const perHolder = (pick: "fingerprint" | "serial") =>
+      pulumi.all(Object.fromEntries([...certificates.leaves].map(([holder, leaf]) => [holder, leaf[pick]])));
+    this.certificateFingerprints = perHolder("fingerprint");
+    this.certificateSerials = perHolder("serial");
+    this.registerOutputs({ nodes: this.nodes, prometheusUrl: this.prometheusUrl });
+  }
+}
+

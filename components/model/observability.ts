@@ -1,0 +1,1 @@
+export const environmentObservabilityFiles = (_stack: string, _settings: unknown) => ({ prometheus: [], grafana: [] });

@@ -1,0 +1,104 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import {
+  containerName,
+  serviceLabels,
+  type EnvironmentModel,
+  type ServiceSpec,
+} from "../model/environment.ts";
+
+type Contents = pulumi.Input<string>;
+
+const toLabels = (labels: Record<string, string>): docker.types.input.ContainerLabel[] =>
+  Object.entries(labels).map(([label, value]) => ({ label, value }));
+
+/**
+ * Builds Docker resources from the neutral model. One instance per environment: it owns the
+ * network, the volumes and the image references, and makes a container per service on request so
+ * that each component (Mesh, FaultSidecar, Observability) parents its own containers.
+ */
+export class DockerPlatform {
+  readonly network: docker.Network;
+  private readonly volumes = new Map<string, docker.Volume>();
+  private readonly images = new Map<string, docker.RemoteImage>();
+  private readonly containers = new Map<string, docker.Container>();
+
+  constructor(
+    private readonly model: EnvironmentModel<Contents>,
+    private readonly parent: pulumi.Resource,
+  ) {
+    this.network = new docker.Network(
+      "network",
+      { name: model.network, driver: "bridge", labels: toLabels(model.labels) },
+      { parent },
+    );
+    for (const volume of model.volumes) {
+      this.volumes.set(
+        volume,
+        new docker.Volume(`volume-${volume}`, { name: `${model.prefix}-${volume}`, labels: toLabels(model.labels) }, { parent }),
+      );
+    }
+  }
+
+  /** A local image, built by scripts/images or loaded by the user; kept when the stack is destroyed. */
+  private image(name: string): docker.RemoteImage {
+    let image = this.images.get(name);
+    if (!image) {
+      image = new docker.RemoteImage(`image-${name.replace(/[^a-z0-9]+/gi, "-")}`, { name, keepLocally: true }, { parent: this.parent });
+      this.images.set(name, image);
+    }
+    return image;
+  }
+
+  container(spec: ServiceSpec<Contents>, parent: pulumi.Resource): docker.Container {
+    const owner = spec.sidecarOf ? this.containers.get(spec.sidecarOf) : undefined;
+    if (spec.sidecarOf && !owner) throw new Error(`sidecar ${spec.name}: container ${spec.sidecarOf} must be created first`);
+    const namespaceOf = owner ? pulumi.interpolate`container:${owner.id}` : undefined;
+    const secretEnv = Object.entries(spec.secretEnv ?? {}).map(([k, v]) => pulumi.secret(pulumi.interpolate`${k}=${v}`));
+    const health = spec.healthcheck;
+
+    const container = new docker.Container(
+      spec.name,
+      {
+        name: containerName(this.model, spec),
+        image: this.image(spec.image).imageId,
+        hostname: owner ? undefined : spec.name,
+        // A sidecar joins its node's network and PID namespaces; everyone else joins the environment network.
+        networkMode: namespaceOf ?? this.network.name,
+        pidMode: namespaceOf,
+        networksAdvanced: owner ? undefined : [{ name: this.network.name, aliases: [spec.name] }],
+        command: spec.command ? [...spec.command] : undefined,
+        envs: [...Object.entries(spec.env).map(([k, v]) => `${k}=${v}`), ...secretEnv],
+        ports: spec.ports
+          .filter((p) => p.host !== undefined)
+          .map((p) => ({ internal: p.container, external: p.host, ip: "127.0.0.1", protocol: p.protocol })),
+        uploads: spec.files.map((f) => ({ file: f.path, content: f.content, permissions: f.secret ? "0600" : "0644" })),
+        mounts: spec.volumes.map((v) => ({ type: "volume", source: this.volume(v.volume).name, target: v.path })),
+        healthcheck: health && {
+          tests: [...health.test],
+          interval: `${health.intervalSeconds}s`,
+          timeout: `${health.timeoutSeconds}s`,
+          retries: health.retries,
+          startPeriod: `${health.startPeriodSeconds}s`,
+        },
+        // Wait for a health check to pass, so `pulumi up` ends with a working mesh.
+        wait: health !== undefined,
+        waitTimeout: 120,
+        capabilities: spec.capabilities.length > 0 ? { adds: [...spec.capabilities] } : undefined,
+        labels: toLabels(serviceLabels(this.model, spec)),
+        restart: spec.restart,
+        stopSignal: spec.stopSignal,
+        destroyGraceSeconds: 10,
+      },
+      { parent, dependsOn: owner ? [owner] : [this.network] },
+    );
+    this.containers.set(spec.name, container);
+    return container;
+  }
+
+  private volume(name: string): docker.Volume {
+    const volume = this.volumes.get(name);
+    if (!volume) throw new Error(`volume ${name} is not declared in the environment model`);
+    return volume;
+  }
+}
