@@ -18,5 +18,10 @@ export const agentApi = {
     nodeId: "MESHKIT_AGENT_NODE_ID",
     /** The node's data volume (disk-fill target, fault journal). */
     dataDir: "MESHKIT_AGENT_DATA_DIR",
+    /**
+     * How to find the node process in the shared PID namespace: `pid1` (default: PID 1 of the
+     * namespace, the node container's init), `name:<comm or argv0 basename>` or `cmdline:<substring>`.
+     */
+    nodeProcess: "MESHKIT_AGENT_NODE_PROCESS",
   },
 } as const;

@@ -266,6 +266,34 @@ export const agentMetrics = {
     labels: ["kind"],
     help: "Faults the agent reverted by itself because their lease was not renewed (dead-man switch).",
   }),
+  capability: metric({
+    name: "meshkit_chaos_agent_capability",
+    type: "gauge",
+    labels: ["capability"],
+    help: "1 when the agent measured the capability present (net_admin, sch_netem, tbf, iptables, iptables_statistic, node_process_visible, stress_ng), else 0.",
+  }),
 } as const;
+
+/** Fault kinds of the catalog (../shared/design/fault-catalog.md); the agent exports `faultsActive` for each. */
+export const faultKinds = [
+  "leader-kill",
+  "process-kill",
+  "process-pause",
+  "network-partition",
+  "network-latency",
+  "packet-loss",
+  "bandwidth",
+  "dns-failure",
+  "cpu-stress",
+  "memory-pressure",
+  "disk-fill",
+  "membership-surge",
+  "transport-downgrade",
+  "cert-expiry",
+  "clock-skew",
+  "http-fault",
+  "invalid-signature",
+] as const;
+export type FaultKind = (typeof faultKinds)[number];
 
 export type AgentMetricKey = keyof typeof agentMetrics;
