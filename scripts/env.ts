@@ -1,0 +1,135 @@
+// `npm run env:up|env:down|env:reset`: the environment stack's lifecycle through the Automation API.
+// Progress goes to stderr; with --json the last stdout line is the stack outputs (secrets left out).
+import { randomBytes } from "node:crypto";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { LocalWorkspace, type OutputMap, type Stack } from "@pulumi/pulumi/automation/index.js";
+import { parseSettings, projectName } from "../components/config.ts";
+import { buildImages } from "./images.ts";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+const usage = `usage: npm run env:<up|down|reset> -- [--stack NAME] [--nodes N] [--json]
+
+  up     build images if needed, then create or update the environment stack
+  down   destroy every resource of the stack (containers, network, volumes)
+  reset  down, then up with a new run id (rotates every certificate and the agent token)
+
+  --stack NAME  stack to use (default: local)
+  --nodes N     number of MeshKit nodes (default: the stack's setting, 3)
+  --json        print the stack outputs as one JSON line on stdout at the end
+  --help        this text`;
+
+export type Command = "up" | "down" | "reset";
+
+export interface EnvOptions {
+  readonly command: Command;
+  readonly stack: string;
+  readonly nodes?: number;
+  readonly json: boolean;
+}
+
+export class UsageError extends Error {}
+
+export function parseCommandLine(argv: readonly string[]): EnvOptions | "help" {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      stack: { type: "string", default: "local" },
+      nodes: { type: "string" },
+      json: { type: "boolean", default: false },
+      help: { type: "boolean", default: false },
+    },
+  });
+  if (values.help) return "help";
+  const command = positionals[0];
+  if (command !== "up" && command !== "down" && command !== "reset") {
+    throw new UsageError(`unknown command ${JSON.stringify(command ?? "")}: expected up, down or reset`);
+  }
+  if (positionals.length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[1])}`);
+  let nodes: number | undefined;
+  if (values.nodes !== undefined) {
+    if (!/^\d+$/.test(values.nodes)) throw new UsageError(`--nodes expects a whole number, got ${JSON.stringify(values.nodes)}`);
+    // The same schema as the stack config, so the limits are stated once.
+    try {
+      nodes = parseSettings({ nodes: Number(values.nodes) }, "--nodes").nodes;
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+  }
+  if (!/^[a-z][a-z0-9-]*$/.test(values.stack)) throw new UsageError(`--stack expects a lower-case stack name, got ${JSON.stringify(values.stack)}`);
+  return { command, stack: values.stack, nodes, json: values.json };
+}
+
+const newRunId = (): string => `run-${new Date().toISOString().slice(0, 10).replaceAll("-", "")}-${randomBytes(3).toString("hex")}`;
+
+const progress = (line: string): void => {
+  process.stderr.write(line.endsWith("\n") ? line : `${line}\n`);
+};
+
+/** Outputs a pipeline may read: every non-secret stack output. */
+export function publicOutputs(outputs: OutputMap): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(outputs).filter(([, o]) => !o.secret).map(([k, o]) => [k, o.value]));
+}
+
+async function openStack(name: string): Promise<Stack> {
+  return LocalWorkspace.createOrSelectStack({ stackName: name, workDir: root });
+}
+
+async function up(stack: Stack, options: EnvOptions, rotate: boolean): Promise<void> {
+  const images = await buildImages((line) => progress(`images: ${line}`));
+  const config = await stack.getAllConfig();
+  const current = config[`${projectName}:runId`]?.value;
+  await stack.setAllConfig({
+    [`${projectName}:runId`]: { value: rotate || !current ? newRunId() : current },
+    [`${projectName}:images`]: { value: JSON.stringify(images) },
+    ...(options.nodes !== undefined ? { [`${projectName}:nodes`]: { value: String(options.nodes) } } : {}),
+  });
+  await stack.up({ onOutput: progress, color: "never" });
+}
+
+export async function run(options: EnvOptions): Promise<Record<string, unknown>> {
+  const stack = await openStack(options.stack);
+  if (options.command !== "up") {
+    await stack.destroy({ onOutput: progress, color: "never" });
+  }
+  if (options.command !== "down") {
+    await up(stack, options, options.command === "reset");
+  }
+  return publicOutputs(await stack.outputs());
+}
+
+function describe(outputs: Record<string, unknown>): string {
+  const nodes = (outputs.nodes as { name: string; controlUrl: string; agentUrl: string }[] | undefined) ?? [];
+  if (nodes.length === 0) return "environment destroyed";
+  return [
+    `run id:      ${String(outputs.runId)}`,
+    `prometheus:  ${String(outputs.prometheusUrl)}`,
+    `grafana:     ${outputs.grafanaUrl ? String(outputs.grafanaUrl) : "skipped (no registry for its image; dashboards are still provisioned as files)"}`,
+    `registry:    ${String(outputs.registryUrl)}`,
+    ...nodes.map((n) => `${n.name.padEnd(12)} ${n.controlUrl}  (agent ${n.agentUrl})`),
+  ].join("\n");
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  try {
+    const options = parseCommandLine(process.argv.slice(2));
+    if (options === "help") {
+      console.log(usage);
+    } else {
+      const outputs = await run(options);
+      progress(describe(outputs));
+      if (options.json) console.log(JSON.stringify(outputs));
+    }
+  } catch (error) {
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+      console.error(`error: ${(error as Error).message}\n\n${usage}`);
+      process.exit(2);
+    }
+    console.error(`error: ${(error as Error).message}`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,101 @@
+// Builds the environment's images from images/ with the local Docker engine, offline: each context is
+// staged (Dockerfile + the project's Node 22 binary + an esbuild bundle), hashed, and built only when
+// no image with that content tag exists yet. Prints `{"node": "meshkit-chaos/node:<hash>", …}`.
+import { createHash } from "node:crypto";
+import { copyFile, mkdir, readFile, readdir, rm, stat } from "node:fs/promises";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+import { execa } from "execa";
+import { imageNames } from "../components/config.ts";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+interface ImageRecipe {
+  readonly name: keyof typeof imageNames;
+  /** Entry point bundled to app/<bundle>, for images that run our TypeScript. */
+  readonly entry?: { readonly source: string; readonly bundle: string };
+}
+
+export const recipes: readonly ImageRecipe[] = [
+  { name: "node", entry: { source: "node/main.ts", bundle: "meshkit-node.mjs" } },
+  { name: "agent", entry: { source: "agent/main.ts", bundle: "meshkit-agent.mjs" } },
+  { name: "prometheus" },
+];
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name))
+    .sort();
+}
+
+async function contentHash(dir: string): Promise<string> {
+  const hash = createHash("sha256");
+  for (const file of await filesUnder(dir)) {
+    hash.update(relative(dir, file)).update("\0").update(await readFile(file)).update("\0");
+  }
+  return hash.digest("hex").slice(0, 12);
+}
+
+async function stage(recipe: ImageRecipe): Promise<string> {
+  const context = join(root, ".artifacts", "images", recipe.name);
+  await rm(context, { recursive: true, force: true });
+  await mkdir(context, { recursive: true });
+  await copyFile(join(root, "images", recipe.name, "Dockerfile"), join(context, "Dockerfile"));
+  if (recipe.entry) {
+    await mkdir(join(context, "bin"));
+    // The Node that runs this script is the project's Node 22 (node_modules/.bin/node).
+    await copyFile(process.execPath, join(context, "bin", "node"));
+    await build({
+      entryPoints: [join(root, recipe.entry.source)],
+      outfile: join(context, "app", recipe.entry.bundle),
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      target: "node22",
+      // Bundled CommonJS dependencies still call require(); give the ESM bundle one.
+      banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+      logLevel: "error",
+    });
+  }
+  return context;
+}
+
+async function imageExists(tag: string): Promise<boolean> {
+  const result = await execa("docker", ["image", "inspect", tag], { reject: false });
+  return result.exitCode === 0;
+}
+
+export async function buildImages(log: (line: string) => void): Promise<Record<string, string>> {
+  const tags: Record<string, string> = {};
+  for (const recipe of recipes) {
+    const started = Date.now();
+    const context = await stage(recipe);
+    const repository = imageNames[recipe.name];
+    const tag = `${repository}:${await contentHash(context)}`;
+    if (await imageExists(tag)) {
+      log(`${tag} is up to date`);
+    } else {
+      log(`building ${tag} (context ${((await dirSize(context)) / 1e6).toFixed(0)} MB)`);
+      await execa("docker", ["build", "-q", "-t", tag, "-t", `${repository}:latest`, context], {
+        env: { DOCKER_BUILDKIT: "0" },
+      });
+      log(`built ${tag} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    }
+    tags[recipe.name] = tag;
+  }
+  return tags;
+}
+
+async function dirSize(dir: string): Promise<number> {
+  let total = 0;
+  for (const file of await filesUnder(dir)) total += (await stat(file)).size;
+  return total;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const tags = await buildImages((line) => console.error(`images: ${line}`));
+  console.log(JSON.stringify(tags));
+}
