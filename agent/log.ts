@@ -8,7 +8,7 @@ export interface Logger {
   error(msg: string, fields?: LogFields): void;
 }
 
-export function createLogger(nodeId: string | null): Logger {
+export function createLogger(nodeId: string): Logger {
   const write = (level: string, msg: string, fields?: LogFields) =>
     process.stderr.write(`${JSON.stringify({ ts: new Date().toISOString(), level, component: "agent", nodeId, msg, ...fields })}\n`);
   return {

@@ -18,7 +18,6 @@ function configOrExit() {
     return loadConfig(process.env);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    createLogger(null).error(err.message);
     process.stderr.write(`meshkit-agent: ${err.message}\n`);
     process.exit(2);
   }
@@ -63,6 +62,12 @@ try {
   log.error("capability probe failed", { detail });
 }
 
+const metrics = createMetrics({
+  faults,
+  capabilities: () => lastCapabilities,
+  pidVisibility: () => measurePidVisibility(config.nodeProcess).visibility,
+});
+
 const server = createApiServer({
   nodeId: config.nodeId,
   version: pkg.version,
@@ -70,11 +75,7 @@ const server = createApiServer({
   authorize: bearerChecker(config.token),
   measureCapabilities: remeasure,
   faults,
-  metrics: createMetrics({
-    faults,
-    capabilities: () => lastCapabilities,
-    pidVisibility: () => measurePidVisibility(config.nodeProcess).visibility,
-  }),
+  metrics: metrics.registry,
   log,
 });
 

@@ -1,8 +1,8 @@
 // The agent's Prometheus metrics; names and labels come from the contract map. Values are read at
 // scrape time from the live state, so nothing here can drift from what the API reports.
 
-import { Gauge, Registry } from "prom-client";
-import { agentMetrics } from "../contract/meshkit.ts";
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { agentMetrics, faultKinds } from "../contract/meshkit.ts";
 import type { ActiveFaults } from "./faults.ts";
 import type { Capabilities } from "./protocol.ts";
 
@@ -14,7 +14,18 @@ export interface MetricsSources {
   readonly pidVisibility: () => Capabilities["pidVisibility"];
 }
 
-export function createMetrics(sources: MetricsSources): Registry {
+export interface AgentMetrics {
+  readonly registry: Registry;
+  /** Observed by the fault mechanisms; no observation exists before the first apply/revert. */
+  readonly applyDuration: Histogram<"kind">;
+  readonly revertDuration: Histogram<"kind">;
+  readonly leaseExpirations: Counter<"kind">;
+}
+
+/** Seconds; apply/revert include verification, which may wait for a measured effect. */
+const durationBuckets = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+export function createMetrics(sources: MetricsSources): AgentMetrics {
   const registry = new Registry();
   const gauge = (spec: { name: string; help: string; labels: readonly string[] }, collect: (g: Gauge) => void) =>
     new Gauge({
@@ -49,5 +60,22 @@ export function createMetrics(sources: MetricsSources): Registry {
     };
     for (const [capability, ok] of Object.entries(present)) g.set({ capability }, ok ? 1 : 0);
   });
-  return registry;
+
+  const histogram = (spec: typeof agentMetrics.applyDuration | typeof agentMetrics.revertDuration) =>
+    new Histogram({ name: spec.name, help: spec.help, labelNames: ["kind"], buckets: durationBuckets, registers: [registry] });
+  const leaseExpirations = new Counter({
+    name: agentMetrics.leaseExpirations.name,
+    help: agentMetrics.leaseExpirations.help,
+    labelNames: ["kind"],
+    registers: [registry],
+  });
+  // A counter that exists at 0 lets increase() see the first expiration.
+  for (const kind of faultKinds) leaseExpirations.inc({ kind }, 0);
+
+  return {
+    registry,
+    applyDuration: histogram(agentMetrics.applyDuration),
+    revertDuration: histogram(agentMetrics.revertDuration),
+    leaseExpirations,
+  };
 }
