@@ -1,1 +1,68 @@
-export const environmentObservabilityFiles = (_stack: string, _settings: unknown) => ({ prometheus: [], grafana: [] });
+import { agentApi } from "../../agent/contract.ts";
+import { projectName, type EnvironmentSettings } from "../config.ts";
+import {
+  defaultLayout,
+  grafanaDir,
+  observabilityFiles,
+  prometheusDir,
+  type ObservabilityInput,
+} from "../observability/index.ts";
+import { nodeName, registryName } from "./build.ts";
+import type { FileSpec } from "./environment.ts";
+
+/** Where Prometheus reads the agents' bearer token (mounted as a secret file). */
+export const agentTokenFile = `${defaultLayout.prometheusConfigDir}/agent-token`;
+
+/** The observability input of an environment: who is scraped, where, with which labels. */
+export function observabilityInput(stack: string, settings: EnvironmentSettings): ObservabilityInput {
+  const { control } = settings.node.ports;
+  const nodes = Array.from({ length: settings.nodes }, (_, i) => nodeName(i));
+  return {
+    environment: { project: projectName, stack, runId: settings.runId },
+    scrape: {
+      node: {
+        metricsPath: settings.node.metricsPath,
+        targets: nodes.map((n) => ({ address: `${n}:${control}`, labels: { node: n, role: "node" } })),
+      },
+      registry: {
+        metricsPath: settings.node.metricsPath,
+        targets: [{ address: `${registryName}:${control}`, labels: { node: registryName, role: "registry" } }],
+      },
+      // Agents share their node's network namespace, so they answer on the node's name.
+      agent: {
+        metricsPath: agentApi.paths.metrics,
+        credentialsFile: agentTokenFile,
+        targets: nodes.map((n) => ({ address: `${n}:${agentApi.port}`, labels: { node: n, role: "agent" } })),
+      },
+    },
+    scrapeIntervalSeconds: settings.scrapeIntervalSeconds,
+    grafana: { prometheusUrl: "http://prometheus:9090" },
+  };
+}
+
+/** Generated files placed at their paths inside the Prometheus and Grafana containers. */
+export function environmentObservabilityFiles<C>(
+  stack: string,
+  settings: EnvironmentSettings,
+  agentToken: C,
+): { prometheus: FileSpec<C>[]; grafana: FileSpec<C>[] } {
+  const files = observabilityFiles(observabilityInput(stack, settings));
+  const under = (dir: string) => files.filter((f) => f.path.startsWith(`${dir}/`));
+  const strip = (path: string, dir: string) => path.slice(dir.length + 1);
+  const grafanaPath = (path: string): string => {
+    const rest = strip(path, grafanaDir);
+    return rest.startsWith("dashboards/")
+      ? `${defaultLayout.grafanaDashboardsDir}/${strip(rest, "dashboards")}`
+      : `/etc/grafana/${rest}`;
+  };
+  return {
+    prometheus: [
+      ...under(prometheusDir).map((f) => ({
+        path: `${defaultLayout.prometheusConfigDir}/${strip(f.path, prometheusDir)}`,
+        content: f.content as C, // both carriers (string, pulumi.Input<string>) accept a string
+      })),
+      { path: agentTokenFile, content: agentToken, secret: true },
+    ],
+    grafana: under(grafanaDir).map((f) => ({ path: grafanaPath(f.path), content: f.content as C })),
+  };
+}

@@ -309,9 +309,14 @@ export const dashboardSpecs: readonly DashboardSpec[] = [
         "Lease expirations",
         "Faults reverted by the dead-man switch per minute (the runner stopped renewing).",
         [{ expr: `sum by (node, kind) (increase(${sel(a.leaseExpirations, agents)}[1m]))`, legend: "{{node}} {{kind}}" }],
-        undefined,
-        false,
       ),
+      {
+        title: "Agent capabilities",
+        description: "What each agent measured: NET_ADMIN, sch_netem, tbf, iptables (+ statistic match), node process visible, stress-ng.",
+        kind: "state",
+        queries: [{ expr: `max by (node, capability) (${sel(a.capability, agents)})`, legend: "{{node}} {{capability}}" }],
+        dataWhenIdle: true,
+      },
     ],
   },
 ];

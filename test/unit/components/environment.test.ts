@@ -92,7 +92,7 @@ describe("ChaosEnvironment component tree", () => {
 
   it("keeps the agent token and private keys secret and exports only fingerprints", async () => {
     const env = await environment({ nodes: 2 });
-    expect(await env.agentToken.isSecret).toBe(true);
+    expect(await pulumi.isSecret(env.agentToken)).toBe(true);
     const fingerprints = await new Promise<Record<string, string>>((r) => env.certificateFingerprints.apply(r));
     expect(Object.keys(fingerprints).sort()).toEqual(["node-1", "node-2", "registry"]);
     for (const fp of Object.values(fingerprints)) expect(fp).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
