@@ -238,6 +238,13 @@ export const dashboardSpecs: readonly DashboardSpec[] = [
         false,
       ),
       ts(
+        "Signature failures",
+        "Data-plane responses whose signature did not verify, per minute and peer (the invalid-signature fault).",
+        [{ expr: `sum by (node, rpc_peer) (increase(${sel(m.signatureFailures, member)}[1m]))`, legend: "{{node}} → {{rpc_peer}}" }],
+        undefined,
+        false,
+      ),
+      ts(
         "Certificate time to expiry",
         "Seconds until notAfter of the certificate each listener serves.",
         [{ expr: `min by (node, listener) (${sel(m.tlsCertificateNotAfter)}) - time()`, legend: "{{node}} {{listener}}" }],
@@ -358,9 +365,34 @@ const datasource = { type: "prometheus", uid: datasourceUid };
 const target = (q: PanelQuery, i: number) =>
   new DataqueryBuilder().datasource(datasource).refId(refId(i)).expr(q.expr).legendFormat(q.legend).range();
 
-function panelBuilder(p: PanelSpec, id: number) {
+const size: Record<PanelKind, { w: number; h: number }> = {
+  stat: { w: 6, h: 6 },
+  state: { w: 18, h: 6 },
+  timeseries: { w: 12, h: 8 },
+};
+
+/** Left-to-right, wrapping to a new line when a panel does not fit the 24-column grid. */
+function layout(panels: readonly PanelSpec[]): { x: number; y: number; w: number; h: number }[] {
+  let x = 0;
+  let y = 0;
+  let rowHeight = 0;
+  return panels.map((p) => {
+    const { w, h } = size[p.kind];
+    if (x + w > 24) {
+      x = 0;
+      y += rowHeight;
+      rowHeight = 0;
+    }
+    const pos = { x, y, w, h };
+    x += w;
+    rowHeight = Math.max(rowHeight, h);
+    return pos;
+  });
+}
+
+function panelBuilder(p: PanelSpec, id: number, gridPos: { x: number; y: number; w: number; h: number }) {
   const build = <B extends timeseries.PanelBuilder | stat.PanelBuilder | statetimeline.PanelBuilder>(b: B): B => {
-    b.id(id).title(p.title).description(p.description).datasource(datasource);
+    b.id(id).title(p.title).description(p.description).datasource(datasource).gridPos(gridPos);
     p.queries.forEach((q, i) => b.withTarget(target(q, i)));
     if (p.unit) b.unit(p.unit);
     return b;
@@ -370,18 +402,14 @@ function panelBuilder(p: PanelSpec, id: number) {
       return build(new stat.PanelBuilder())
         .graphMode(common.BigValueGraphMode.Area)
         .colorMode(common.BigValueColorMode.Value)
-        .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(["lastNotNull"]).values(false))
-        .span(6)
-        .height(6);
+        .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(["lastNotNull"]).values(false));
     case "state":
-      return build(new statetimeline.PanelBuilder()).mergeValues(true).span(18).height(6);
+      return build(new statetimeline.PanelBuilder()).mergeValues(true);
     case "timeseries":
       return build(new timeseries.PanelBuilder())
         .lineWidth(1)
         .fillOpacity(10)
-        .legend(new common.VizLegendOptionsBuilder().displayMode(common.LegendDisplayMode.List).placement(common.LegendPlacement.Bottom).showLegend(true))
-        .span(12)
-        .height(8);
+        .legend(new common.VizLegendOptionsBuilder().displayMode(common.LegendDisplayMode.List).placement(common.LegendPlacement.Bottom).showLegend(true));
   }
 }
 
@@ -406,6 +434,7 @@ export function buildDashboard(spec: DashboardSpec, tags: readonly string[] = []
         .titleFormat("{{kind}} on {{node}}")
         .tagKeys("node,kind"),
     );
-  spec.panels.forEach((p, i) => builder.withPanel(panelBuilder(p, i + 1)));
+  const positions = layout(spec.panels);
+  spec.panels.forEach((p, i) => builder.withPanel(panelBuilder(p, i + 1, positions[i]!)));
   return builder.build();
 }

@@ -54,16 +54,17 @@ const target = z
   })
   .strict();
 
-const job = (defaultPath?: string) =>
-  z
-    .object({
-      metricsPath: defaultPath === undefined ? absolutePath : absolutePath.default(defaultPath),
-      scheme: z.enum(["http", "https"]).default("http"),
-      /** File with a bearer token, as seen from inside the Prometheus container. */
-      credentialsFile: absolutePath.optional(),
-      targets: z.array(target),
-    })
-    .strict();
+const jobFields = {
+  scheme: z.enum(["http", "https"]).default("http"),
+  /** File with a bearer token, as seen from inside the Prometheus container. */
+  credentialsFile: absolutePath.optional(),
+  targets: z.array(target),
+};
+
+/** Nodes and the registry serve the contract's metrics path unless told otherwise. */
+const memberJob = z.object({ metricsPath: absolutePath.default(paths.metrics), ...jobFields }).strict();
+/** The agent serves its metrics on its own path; there is no default. */
+const agentJob = z.object({ metricsPath: absolutePath, ...jobFields }).strict();
 
 const seconds = z.number().positive();
 
@@ -78,10 +79,9 @@ export const observabilityInput = z
       .strict(),
     scrape: z
       .object({
-        node: job(paths.metrics).extend({ targets: z.array(target).min(1, "at least one mesh node to scrape") }),
-        registry: job(paths.metrics),
-        /** The agent serves its metrics on its own path; there is no default. */
-        agent: job(),
+        node: memberJob.extend({ targets: z.array(target).min(1, "at least one mesh node to scrape") }),
+        registry: memberJob,
+        agent: agentJob,
       })
       .strict(),
     /** Issue 4 asks for 1–2 s so that a fault's effect is visible within a few samples. */
