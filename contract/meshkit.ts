@@ -28,6 +28,52 @@ export const paths = {
 export const chaosToggle = (name: string, action: "start" | "stop"): string =>
   `${paths.chaosPrefix}/${encodeURIComponent(name)}:${action}`;
 
+/**
+ * App-level chaos toggles of the node. `slowHandlers`, `failingHandlers` and `invalidSignature` act on
+ * a share of data-plane requests (body `{share?, delayMs?}`); the other two are extensions of the
+ * reference node: `gossipPartition` drops all gossip in and out, `udpBlackhole` drops datagrams on the
+ * data-plane UDP path (clients then fall back to HTTP/2 over TCP).
+ */
+export const chaosNames = {
+  slowHandlers: "slow-handlers",
+  failingHandlers: "failing-handlers",
+  invalidSignature: "invalid-signature",
+  gossipPartition: "gossip-partition",
+  udpBlackhole: "udp-blackhole",
+} as const;
+export type ChaosName = (typeof chaosNames)[keyof typeof chaosNames];
+
+/** Registry API (mutual TLS on the registry's gossip port); extension of the reference node. */
+export const registryPaths = {
+  register: "/mesh/registry/v1/peers",
+  acquire: "/mesh/registry/v1/leases/acquire",
+  release: "/mesh/registry/v1/leases/release",
+  leases: "/mesh/registry/v1/leases",
+} as const;
+
+/** Data-plane RPC procedures (TLS HTTP/1.1 + HTTP/2, and the same paths over the UDP datagram path). */
+export const dataPaths = {
+  write: "/omnirelay/rpc/shards/write",
+  replicate: "/omnirelay/rpc/shards/replicate",
+  snapshot: "/omnirelay/rpc/shards/snapshot",
+  ping: "/omnirelay/rpc/ping",
+} as const;
+
+/** Processes of one codebase: a mesh member or the registry (`mesh__runtime__role`). */
+export const processRoles = ["node", "registry"] as const;
+export type ProcessRole = (typeof processRoles)[number];
+
+/** Shard status, serialised as an integer. */
+export const shardStatus = { Active: 0, Moving: 1, Unassigned: 2 } as const;
+
+/** Values of the `network_transport` / `http_observed_protocol` labels used by the data plane. */
+export const transportLabels = {
+  udp: { network_transport: "udp", network_protocol_version: "3" },
+  http2: { network_transport: "tcp", network_protocol_version: "2" },
+  http1: { network_transport: "tcp", network_protocol_version: "1.1" },
+  fallbackObservedProtocol: "HTTP/2",
+} as const;
+
 /** Header and values that gate `/control/shards`. */
 export const shardScopeHeader = "x-mesh-scope";
 export const shardScopes = ["mesh.read", "mesh.operate"] as const;
@@ -46,11 +92,24 @@ export const leadershipEventKind = {
   SteppedDown: 6,
 } as const;
 
+/** Scope kinds, serialised as integers; the metric label uses the lower-case name. */
+export const leadershipScopeKind = { Global: 0, Shard: 1, Custom: 2 } as const;
+
+/** Values of the `mesh_transition` label, by event kind. */
+export const leadershipTransition = {
+  Elected: "elected",
+  Renewed: "renewed",
+  Lost: "lost",
+  Expired: "expired",
+  SteppedDown: "steppeddown",
+} as const;
+
 export const defaultLeadershipScope = "global-control";
 export const shardScope = (namespace: string, id: number | string): string => `shard/${namespace}/${id}`;
 
 /** Timers and sizes; defaults of the MeshKit configuration keys. */
 export const defaults = {
+  workload: { ratePerSecond: 1 },
   gossip: {
     intervalMs: 1000,
     suspicionIntervalMs: 5000,
@@ -217,6 +276,13 @@ export const metrics = {
     type: "counter",
     labels: ["listener"],
     help: "TLS handshakes that failed, per listener (gossip, data).",
+    extension: true,
+  }),
+  signatureFailures: metric({
+    name: "omnirelay_rpc_signature_failures_total",
+    type: "counter",
+    labels: ["rpc_peer"],
+    help: "Data-plane responses whose signature did not verify, counted by the client.",
     extension: true,
   }),
   tlsCertificateNotAfter: metric({

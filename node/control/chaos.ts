@@ -1,0 +1,68 @@
+// App-level chaos toggles (`POST /omnirelay/control/chaos/{name}:start|:stop`).
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { z } from "zod";
+import { type ChaosName, chaosNames, paths } from "../../contract/meshkit.ts";
+import { readJson, sendJson } from "../transport/http-util.ts";
+
+export interface ChaosSetting {
+  readonly share: number;
+  readonly delayMs: number;
+  readonly since: string;
+}
+
+const startBody = z.strictObject({
+  share: z.number().min(0).max(1).optional(),
+  delayMs: z.number().int().min(0).max(60_000).optional(),
+});
+
+const known = new Set<string>(Object.values(chaosNames));
+
+export class ChaosToggles {
+  private readonly active = new Map<ChaosName, ChaosSetting>();
+
+  get(name: ChaosName): ChaosSetting | undefined {
+    return this.active.get(name);
+  }
+
+  /** True for a share of calls while the toggle is on. */
+  hits(name: ChaosName): ChaosSetting | undefined {
+    const s = this.active.get(name);
+    return s && Math.random() < s.share ? s : undefined;
+  }
+
+  list(): Record<string, ChaosSetting> {
+    return Object.fromEntries(this.active);
+  }
+
+  /** Handles everything under the chaos prefix; 404 for an unknown name or action. */
+  async serve(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const rest = url.pathname.slice(paths.chaosPrefix.length);
+    if (req.method === "GET" && (rest === "" || rest === "/")) {
+      sendJson(res, 200, { active: this.list(), known: [...known] });
+      return;
+    }
+    const m = /^\/([^/:]+):(start|stop)$/.exec(rest);
+    const name = m ? decodeURIComponent(m[1]!) : undefined;
+    if (!m || !name || !known.has(name)) {
+      sendJson(res, 404, { error: `unknown chaos toggle "${name ?? rest}"; known: ${[...known].join(", ")}` });
+      return;
+    }
+    if (req.method !== "POST") {
+      sendJson(res, 405, { error: "use POST" });
+      return;
+    }
+    const key = name as ChaosName;
+    if (m[2] === "start") {
+      const body = await readJson(req, startBody);
+      const full = key === chaosNames.gossipPartition || key === chaosNames.udpBlackhole;
+      this.active.set(key, {
+        share: body.share ?? (full ? 1 : 0.5),
+        delayMs: body.delayMs ?? 500,
+        since: new Date().toISOString(),
+      });
+    } else {
+      this.active.delete(key);
+    }
+    sendJson(res, 200, { name: key, active: this.active.has(key), setting: this.active.get(key) ?? null });
+  }
+}
