@@ -18,6 +18,8 @@ const usage = `usage: npm run env:<up|down|reset> -- [--stack NAME] [--nodes N] 
 
   --stack NAME  stack to use (default: local)
   --nodes N     number of MeshKit nodes (default: the stack's setting, 3)
+  --new-run-id  with up: start a new run in place (rotates certificates and the agent token;
+                resources that hold no run secret are kept)
   --json        print the stack outputs as one JSON line on stdout at the end
   --help        this text`;
 
@@ -28,6 +30,7 @@ export interface EnvOptions {
   readonly stack: string;
   readonly nodes?: number;
   readonly json: boolean;
+  readonly newRunId: boolean;
 }
 
 export class UsageError extends Error {}
@@ -41,6 +44,7 @@ export function parseCommandLine(argv: readonly string[]): EnvOptions | "help" {
       stack: { type: "string", default: "local" },
       nodes: { type: "string" },
       json: { type: "boolean", default: false },
+      "new-run-id": { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
   });
@@ -61,10 +65,10 @@ export function parseCommandLine(argv: readonly string[]): EnvOptions | "help" {
     }
   }
   if (!/^[a-z][a-z0-9-]*$/.test(values.stack)) throw new UsageError(`--stack expects a lower-case stack name, got ${JSON.stringify(values.stack)}`);
-  return { command, stack: values.stack, nodes, json: values.json };
+  return { command, stack: values.stack, nodes, json: values.json, newRunId: values["new-run-id"] };
 }
 
-const newRunId = (): string => `run-${new Date().toISOString().slice(0, 10).replaceAll("-", "")}-${randomBytes(3).toString("hex")}`;
+const makeRunId = (): string => `run-${new Date().toISOString().slice(0, 10).replaceAll("-", "")}-${randomBytes(3).toString("hex")}`;
 
 const progress = (line: string): void => {
   process.stderr.write(line.endsWith("\n") ? line : `${line}\n`);
@@ -84,7 +88,7 @@ async function up(stack: Stack, options: EnvOptions, rotate: boolean): Promise<v
   const config = await stack.getAllConfig();
   const current = config[`${projectName}:runId`]?.value;
   await stack.setAllConfig({
-    [`${projectName}:runId`]: { value: rotate || !current ? newRunId() : current },
+    [`${projectName}:runId`]: { value: rotate || !current ? makeRunId() : current },
     [`${projectName}:images`]: { value: JSON.stringify(images) },
     ...(options.nodes !== undefined ? { [`${projectName}:nodes`]: { value: String(options.nodes) } } : {}),
   });
@@ -97,7 +101,7 @@ export async function run(options: EnvOptions): Promise<Record<string, unknown>>
     await stack.destroy({ onOutput: progress, color: "never" });
   }
   if (options.command !== "down") {
-    await up(stack, options, options.command === "reset");
+    await up(stack, options, options.command === "reset" || options.newRunId);
   }
   return publicOutputs(await stack.outputs());
 }

@@ -1,0 +1,132 @@
+// Issue 4 on the real engines: `env:up` brings up a 3-node environment through the Pulumi engine on
+// the local Docker engine; Prometheus scrapes every target; the mesh elects one leader; every
+// dashboard query has data; a new run id rotates certificates in place; `env:down` leaves nothing.
+import { execa } from "execa";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { dashboardQueries } from "../../components/observability/index.ts";
+import { metrics, defaultLeadershipScope, paths } from "../../contract/meshkit.ts";
+import { labelled, requireEngines, root } from "./engines.ts";
+
+const stack = "ci";
+const envCommand = (command: string, ...args: string[]) =>
+  execa("npm", ["run", "--silent", `env:${command}`, "--", "--stack", stack, ...args], { cwd: root, all: true, reject: false });
+
+interface Outputs {
+  runId: string;
+  nodes: { name: string; controlUrl: string; agentUrl: string }[];
+  prometheusUrl: string;
+  registryUrl: string;
+  certificateSerials: Record<string, string>;
+}
+
+const lastJsonLine = (stdout: string): Outputs => JSON.parse(stdout.trim().split("\n").at(-1)!) as Outputs;
+
+async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+}
+
+async function promQuery(base: string, expr: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
+  const res = await fetch(`${base}/api/v1/query?query=${encodeURIComponent(expr)}`);
+  const body = (await res.json()) as { status: string; data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
+  if (body.status !== "success") throw new Error(`query failed: ${expr}`);
+  return body.data.result;
+}
+
+const projectLabel = `meshkit-chaos.stack=${stack}`;
+const containerIds = async () =>
+  Object.fromEntries(
+    (await execa("docker", ["ps", "-a", "--filter", `label=${projectLabel}`, "--format", "{{.Names}} {{.ID}}"])).stdout
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => l.split(" ") as [string, string]),
+  );
+
+let outputs: Outputs;
+
+beforeAll(async () => {
+  await requireEngines();
+  const up = await envCommand("up", "--nodes", "3", "--json");
+  if (up.exitCode !== 0) throw new Error(`env:up failed:\n${up.all}`);
+  outputs = lastJsonLine(up.stdout);
+});
+
+afterAll(async () => {
+  await envCommand("down");
+});
+
+describe("chaos environment on Docker", () => {
+  it("brings up 3 nodes whose every Prometheus target is up", async () => {
+    expect(outputs.nodes.map((n) => n.name)).toEqual(["node-1", "node-2", "node-3"]);
+    const targets = await until("every target up", 90_000, async () => {
+      const res = await fetch(`${outputs.prometheusUrl}/api/v1/targets`);
+      const body = (await res.json()) as { data: { activeTargets: { health: string; labels: Record<string, string> }[] } };
+      const active = body.data.activeTargets;
+      return active.length > 0 && active.every((t) => t.health === "up") ? active : undefined;
+    });
+    // 3 nodes + 3 agents + the registry.
+    expect(targets).toHaveLength(7);
+  });
+
+  it("has a healthy mesh: every peer Alive and exactly one leader seen through Prometheus", async () => {
+    await until("all peers alive", 60_000, async () => {
+      for (const node of outputs.nodes) {
+        const res = await fetch(`${node.controlUrl}${paths.peers}`);
+        const body = (await res.json()) as { peers: { nodeId: string; status: string }[] };
+        const alive = body.peers.filter((p) => p.status === "Alive" && p.nodeId.startsWith("node-"));
+        if (alive.length < outputs.nodes.length - 1) return undefined;
+      }
+      return true;
+    });
+    const leaders = await until("one leader in Prometheus", 60_000, async () => {
+      const r = await promQuery(outputs.prometheusUrl, `sum(${metrics.isLeader.name}{mesh_scope="${defaultLeadershipScope}"})`);
+      return r[0]?.value[1] === "1" ? r : undefined;
+    });
+    expect(leaders).toHaveLength(1);
+  });
+
+  it("answers every dashboard panel's query with data from the live Prometheus", async () => {
+    const empty: string[] = [];
+    for (const q of dashboardQueries()) {
+      const result = await until(`${q.dashboard} / ${q.panel}`, 30_000, async () => {
+        const r = await promQuery(outputs.prometheusUrl, q.expr.replaceAll("$__rate_interval", "30s").replaceAll("$__range", "5m"));
+        return r.length > 0 ? r : undefined;
+      }).catch(() => undefined);
+      if (!result) empty.push(`${q.dashboard} / ${q.panel}: ${q.expr}`);
+    }
+    expect(empty).toEqual([]);
+  });
+
+  it("rotates every certificate on a new run id without recreating unrelated resources", async () => {
+    const before = await containerIds();
+    const network = (await execa("docker", ["network", "inspect", "-f", "{{.Id}}", `mkc-${stack}-net`])).stdout;
+    const up = await envCommand("up", "--new-run-id", "--json");
+    expect(up.exitCode, up.all).toBe(0);
+    const after = lastJsonLine(up.stdout);
+    expect(after.runId).not.toBe(outputs.runId);
+    for (const [holder, serial] of Object.entries(outputs.certificateSerials)) {
+      expect(after.certificateSerials[holder], holder).toBeDefined();
+      expect(after.certificateSerials[holder], holder).not.toBe(serial);
+    }
+    const now = await containerIds();
+    expect(now[`mkc-${stack}-prometheus`]).toBe(before[`mkc-${stack}-prometheus`]);
+    expect((await execa("docker", ["network", "inspect", "-f", "{{.Id}}", `mkc-${stack}-net`])).stdout).toBe(network);
+    outputs = after;
+  });
+
+  it("env:down leaves no container, network or volume with the project's labels", async () => {
+    const down = await envCommand("down");
+    expect(down.exitCode, down.all).toBe(0);
+    expect(await labelled(projectLabel)).toEqual({ containers: [], networks: [], volumes: [] });
+  });
+});
