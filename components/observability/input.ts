@@ -56,8 +56,11 @@ const target = z
 
 const jobFields = {
   scheme: z.enum(["http", "https"]).default("http"),
-  /** File with a bearer token, as seen from inside the Prometheus container. */
-  credentialsFile: absolutePath.optional(),
+  /**
+   * File with a bearer token (the agent's per-run token). A relative path is taken relative to the
+   * Prometheus config dir, e.g. `secrets/agent-token`; the caller writes that file, as a secret.
+   */
+  credentialsFile: z.string().regex(/^\S+$/, "a path without spaces").optional(),
   targets: z.array(target),
 };
 

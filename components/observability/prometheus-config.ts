@@ -1,3 +1,4 @@
+import { posix } from "node:path";
 import { jobs, targetLabels, type JobKey, type ObservabilitySettings } from "./input.ts";
 
 // prometheus.yml: one scrape job per target group, every target labelled with its node, role and the
@@ -37,6 +38,10 @@ export function environmentLabels(s: ObservabilitySettings): Record<string, stri
 /** `rule_files` entries: absolute, so the config is valid wherever Prometheus is started from. */
 export const ruleFileGlob = (s: ObservabilitySettings): string => `${s.layout.prometheusConfigDir}/rules/*.yml`;
 
+/** Absolute: Prometheus would resolve a relative path against the directory of the config symlink. */
+const inConfigDir = (s: ObservabilitySettings, path: string): string =>
+  path.startsWith("/") ? path : posix.join(s.layout.prometheusConfigDir, path);
+
 export function prometheusConfig(s: ObservabilitySettings): PrometheusConfig {
   const interval = duration(s.scrapeIntervalSeconds);
   const env = environmentLabels(s);
@@ -51,7 +56,9 @@ export function prometheusConfig(s: ObservabilitySettings): PrometheusConfig {
         scrape_timeout: interval,
         metrics_path: group.metricsPath,
         scheme: group.scheme,
-        ...(group.credentialsFile ? { authorization: { type: "Bearer" as const, credentials_file: group.credentialsFile } } : {}),
+        ...(group.credentialsFile
+          ? { authorization: { type: "Bearer" as const, credentials_file: inConfigDir(s, group.credentialsFile) } }
+          : {}),
         // One static config per target: each has its own labels and possibly its own metrics path
         // (`__metrics_path__` overrides the job's path before relabelling).
         static_configs: group.targets.map((t) => ({

@@ -10,7 +10,7 @@ import {
   type ObservabilityFile,
 } from "../../../components/observability/index.ts";
 import type { PrometheusConfig } from "../../../components/observability/prometheus-config.ts";
-import { nodeIds, sampleInput } from "./fixtures.ts";
+import { agentTokenFile, nodeIds, sampleInput } from "./fixtures.ts";
 
 const file = (files: ObservabilityFile[], path: string): string => {
   const f = files.find((x) => x.path === path);
@@ -33,7 +33,7 @@ describe("prometheus.yml", () => {
     expect(byName[jobs.node]?.metrics_path).toBe(paths.metrics);
     expect(byName[jobs.registry]?.metrics_path).toBe(paths.metrics);
     expect(byName[jobs.agent]?.metrics_path).toBe("/metrics");
-    expect(byName[jobs.agent]?.authorization).toEqual({ type: "Bearer", credentials_file: "/etc/meshkit-prometheus/secrets/agent-token" });
+    expect(byName[jobs.agent]?.authorization).toEqual({ type: "Bearer", credentials_file: `/etc/meshkit-prometheus/${agentTokenFile}` });
     expect(byName[jobs.node]?.static_configs.map((s) => s.targets)).toEqual(nodeIds.map((id) => [`${id}:8080`]));
   });
 
