@@ -89,7 +89,6 @@ export const observabilityInput = z
       .strict(),
     /** Issue 4 asks for 1–2 s so that a fault's effect is visible within a few samples. */
     scrapeIntervalSeconds: z.number().min(1).max(2).default(1),
-    retention: z.string().regex(/^\d+[smhdwy]$/, "a Prometheus duration like 6h").default("6h"),
     layout: z
       .object({
         prometheusConfigDir: absolutePath.default(defaultLayout.prometheusConfigDir),
