@@ -1,0 +1,68 @@
+// Failure detection on real processes: a paused node (SIGSTOP) and a node whose gossip is cut off
+// (chaos toggle dropping all gossip in and out) go Suspect, then Left, and rejoin when released.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chaosNames, chaosToggle, defaults, leftAfterMs, metrics } from "../../../contract/meshkit.ts";
+import { type LocalMesh, type LocalProcess, startLocalMesh } from "../../../node/local/mesh.ts";
+import { metricsText, peerStatuses, post, sample, waitFor } from "./helpers.ts";
+
+describe("membership under faults", () => {
+  let mesh: LocalMesh;
+  beforeAll(async () => {
+    mesh = await startLocalMesh({ nodes: 3, env: { mesh__workload__rate: "0" } });
+    await waitFor("mesh formed", 30_000, async () => {
+      const v = await Promise.all(mesh.nodes.map((n) => peerStatuses(n.controlUrl)));
+      return v.every((x) => Object.values(x).length === 3 && Object.values(x).every((s) => s === "Alive")) || undefined;
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await mesh?.stop();
+  }, 60_000);
+
+  /** Waits until every observer reports `target` with `status`, and returns when that happened. */
+  const seenAs = (observers: LocalProcess[], target: string, status: string, deadlineMs: number) =>
+    waitFor(`${target} ${status} at ${observers.map((o) => o.nodeId).join(",")}`, deadlineMs, async () => {
+      const v = await Promise.all(observers.map((o) => peerStatuses(o.controlUrl)));
+      return v.every((x) => x[target] === status) ? Date.now() : undefined;
+    });
+
+  const suspicion = defaults.gossip.suspicionIntervalMs;
+
+  it("a SIGSTOP'd node goes Suspect, then Left, and rejoins after SIGCONT", async () => {
+    const [a, b, paused] = mesh.nodes as [LocalProcess, LocalProcess, LocalProcess];
+    const t0 = Date.now();
+    paused.child.kill("SIGSTOP");
+    try {
+      const suspectAt = await seenAs([a, b], paused.nodeId, "Suspect", suspicion + 10_000);
+      expect(suspectAt - t0).toBeGreaterThanOrEqual(suspicion - 1500);
+      const leftAt = await seenAs([a, b], paused.nodeId, "Left", leftAfterMs + 10_000);
+      expect(leftAt - t0).toBeGreaterThanOrEqual(leftAfterMs - 1500);
+      const m = await metricsText(a.controlUrl);
+      expect(sample(m, metrics.gossipMembers.name, { mesh_status: "left" })).toBe(1);
+    } finally {
+      paused.child.kill("SIGCONT");
+    }
+    await seenAs([a, b], paused.nodeId, "Alive", 15_000);
+    const own = await waitFor("resumed node sees everyone Alive", 15_000, async () => {
+      const v = await peerStatuses(paused.controlUrl);
+      return Object.values(v).every((s) => s === "Alive") ? v : undefined;
+    });
+    expect(Object.keys(own)).toHaveLength(3);
+  });
+
+  it("a node cut off from gossip is Suspect then Left on the other side, sees itself not Alive, and heals", async () => {
+    const [a, cut, b] = mesh.nodes as [LocalProcess, LocalProcess, LocalProcess];
+    expect((await post(`${cut.controlUrl}${chaosToggle(chaosNames.gossipPartition, "start")}`)).status).toBe(200);
+    try {
+      await seenAs([a, b], cut.nodeId, "Suspect", suspicion + 10_000);
+      await seenAs([a, b], cut.nodeId, "Left", leftAfterMs + 10_000);
+      // Both sides of the cut see it: the isolated node no longer sees the others (nor itself) Alive.
+      const own = await peerStatuses(cut.controlUrl);
+      expect(own[a.nodeId]).not.toBe("Alive");
+      expect(own[cut.nodeId]).toBe("Suspect");
+    } finally {
+      await post(`${cut.controlUrl}${chaosToggle(chaosNames.gossipPartition, "stop")}`);
+    }
+    await seenAs([a, b], cut.nodeId, "Alive", 15_000);
+    await seenAs([cut], a.nodeId, "Alive", 15_000);
+  });
+});
