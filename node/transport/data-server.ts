@@ -40,13 +40,23 @@ export async function startDataServer(opts: {
   });
   metrics.tlsCertificateNotAfter.set({ listener: "data" }, m.notAfterSeconds);
   server.on("secureConnection", (s: TLSSocket) => {
+    if (closing) s.destroy();
     sockets.add(s);
     s.on("close", () => sockets.delete(s));
+  });
+  const sessions = new Set<http2.ServerHttp2Session>();
+  let closing = false;
+  server.on("session", (session: http2.ServerHttp2Session) => {
+    // A handshake that was in flight when close() began completes afterwards: end it too.
+    if (closing) session.destroy();
+    sessions.add(session);
+    session.on("close", () => sessions.delete(session));
   });
   server.on("tlsClientError", () => metrics.tlsHandshakeFailures.inc({ listener: "data" }));
   certs.onChange((next) => {
     server.setSecureContext({ cert: next.cert, key: next.key, ca: next.ca });
     metrics.tlsCertificateNotAfter.set({ listener: "data" }, next.notAfterSeconds);
+    for (const s of sessions) s.destroy();
     for (const s of sockets) s.destroy();
   });
   server.on("request", (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => {
@@ -101,8 +111,11 @@ export async function startDataServer(opts: {
     port,
     close: async () => {
       udp?.close();
+      closing = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const s of sessions) s.destroy();
       for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closed;
     },
   };
 }
