@@ -6,7 +6,7 @@ import * as statetimeline from "@grafana/grafana-foundation-sdk/statetimeline";
 import * as timeseries from "@grafana/grafana-foundation-sdk/timeseries";
 import { agentMetrics, defaults, metrics } from "../../contract/meshkit.ts";
 import { datasourceUid } from "./input.ts";
-import { agents, labelValues, member, quantile, sel } from "./promql.ts";
+import { agents, labelValues, member, quantile, sel, shareOf } from "./promql.ts";
 
 // Dashboards as code. Each dashboard is first described as plain data (panels and their PromQL), so
 // the list of queries an e2e test runs against the live Prometheus is exactly what Grafana shows;
@@ -140,14 +140,15 @@ export const dashboardSpecs: readonly DashboardSpec[] = [
         "Share of gossip messages that failed, per node.",
         [
           {
-            expr:
-              `sum by (node) (rate(${sel(m.gossipMessages, { ...member, mesh_outcome: lv.outcomeFailure })}[${w}]))` +
-              ` / sum by (node) (rate(${sel(m.gossipMessages, member)}[${w}]))`,
+            expr: shareOf(
+              `rate(${sel(m.gossipMessages, { ...member, mesh_outcome: lv.outcomeFailure })}[${w}])`,
+              `rate(${sel(m.gossipMessages, member)}[${w}])`,
+              ["node"],
+            ),
             legend: "{{node}}",
           },
         ],
         "percentunit",
-        false,
       ),
     ],
   },
@@ -198,15 +199,15 @@ export const dashboardSpecs: readonly DashboardSpec[] = [
         "Share of requests over TCP, and client fallbacks per request (no TCP series or no fallback yet counts as 0).",
         [
           {
-            expr:
-              `(sum(rate(${sel(m.httpRequestsCompleted, { ...member, network_transport: lv.tcp })}[${w}])) or vector(0))` +
-              ` / sum(rate(${sel(m.httpRequestsCompleted, member)}[${w}]))`,
+            expr: shareOf(
+              `rate(${sel(m.httpRequestsCompleted, { ...member, network_transport: lv.tcp })}[${w}])`,
+              `rate(${sel(m.httpRequestsCompleted, member)}[${w}])`,
+              [],
+            ),
             legend: "TCP share",
           },
           {
-            expr:
-              `(sum(rate(${sel(m.httpClientFallbacks, member)}[${w}])) or vector(0))` +
-              ` / sum(rate(${sel(m.httpRequestsCompleted, member)}[${w}]))`,
+            expr: shareOf(`rate(${sel(m.httpClientFallbacks, member)}[${w}])`, `rate(${sel(m.httpRequestsCompleted, member)}[${w}])`, []),
             legend: "fallbacks per request",
           },
         ],

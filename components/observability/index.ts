@@ -16,3 +16,4 @@ export {
 export { dashboardQueries, dashboardSpecs, type DashboardQuery } from "./dashboards.ts";
 export { recorded, ruleFiles } from "./rules.ts";
 export { promtoolChecks, promtoolTestRules, writeObservabilityFiles, findPromtool, PromtoolMissingError, PromtoolCheckError } from "./promtool.ts";
+export { runDashboardQueries, queryProblems, type QueryOutcome } from "./live-check.ts";

@@ -104,3 +104,12 @@ export function metricNamesIn(expr: string): Set<string> {
   }
   return names;
 }
+
+/**
+ * `part / whole` per `by` labels where a missing `part` series (a labelled counter that never
+ * incremented) counts as 0 instead of dropping the group: `(part or whole * 0) / whole`.
+ */
+export const shareOf = (part: string, whole: string, by: readonly string[]): string => {
+  const group = by.length ? `sum by (${by.join(", ")})` : "sum";
+  return `(${group} (${part}) or ${group} (${whole}) * 0) / ${group} (${whole})`;
+};

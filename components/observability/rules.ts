@@ -1,6 +1,6 @@
-import { agentMetrics, defaults, metrics } from "../../contract/meshkit.ts";
+import { agentMetrics, defaultLeadershipScope, defaults, metrics } from "../../contract/meshkit.ts";
 import type { Thresholds } from "./input.ts";
-import { agents, labelValues, member, quantile, recordName, sel } from "./promql.ts";
+import { agents, labelValues, member, quantile, recordName, sel, shareOf } from "./promql.ts";
 
 // Recording and alerting rules, one file per concern. `for:` durations are seconds: a chaos lab
 // injects a fault for tens of seconds and wants the alert inside that window, while still riding
@@ -82,8 +82,6 @@ const alert = (
   annotations: { summary, description },
 });
 
-const requests = (matchers = {}) => `sum(rate(${sel(m.httpRequestsCompleted, { ...member, ...matchers })}[30s]))`;
-
 export function ruleFiles(t: Thresholds): RuleFile[] {
   const leaseSeconds = (defaults.leadership.leaseDurationMs + defaults.leadership.maxElectionWindowMs) / 1000;
   const gossipRttLimitMs = defaults.gossip.pingTimeoutMs / 2;
@@ -118,6 +116,16 @@ export function ruleFiles(t: Thresholds): RuleFile[] {
               "critical",
               "No leader for scope {{ $labels.mesh_scope }}",
               "No mesh node has held the lease of {{ $labels.mesh_scope }} for longer than a lease plus an election window.",
+            ),
+            alert(
+              "leadership",
+              "MeshKitLeadershipUnobserved",
+              // The rule above sees nothing once every node is gone: no series, no "== 0".
+              `absent(${sel(m.isLeader, { ...member, mesh_scope: defaultLeadershipScope })})`,
+              Math.ceil(leaseSeconds) + 2,
+              "critical",
+              "No mesh node reports leadership of ${defaultLeadershipScope}",
+              "No scraped mesh node exports the leadership of the default scope: every node is down, unreachable or not a MeshKit node.",
             ),
             alert(
               "leadership",
@@ -162,9 +170,11 @@ export function ruleFiles(t: Thresholds): RuleFile[] {
             { record: r.leftMembers, expr: `sum by (node) (${sel(m.gossipMembers, { ...member, mesh_status: lv.memberStatus.Left })})` },
             {
               record: r.gossipFailureRatio,
-              expr:
-                `sum by (node) (rate(${sel(m.gossipMessages, { ...member, mesh_outcome: lv.outcomeFailure })}[30s]))` +
-                ` / sum by (node) (rate(${sel(m.gossipMessages, member)}[30s]))`,
+              expr: shareOf(
+                `rate(${sel(m.gossipMessages, { ...member, mesh_outcome: lv.outcomeFailure })}[30s])`,
+                `rate(${sel(m.gossipMessages, member)}[30s])`,
+                ["node"],
+              ),
             },
             { record: r.gossipRttP99, expr: quantile(0.99, m.gossipRtt, "30s", ["node"]) },
           ],
@@ -287,11 +297,18 @@ export function ruleFiles(t: Thresholds): RuleFile[] {
               record: r.requestsByTransport,
               expr: `sum by (network_transport, network_protocol_version) (rate(${sel(m.httpRequestsCompleted, member)}[30s]))`,
             },
-            // `or vector(0)`: no TCP series (or no fallback yet) means a share of 0, not "unknown".
-            { record: r.tcpShare, expr: `(${requests({ network_transport: lv.tcp })} or vector(0)) / ${requests()}` },
+            // shareOf: no TCP series (or no fallback yet) means a share of 0, not "unknown".
+            {
+              record: r.tcpShare,
+              expr: shareOf(
+                `rate(${sel(m.httpRequestsCompleted, { ...member, network_transport: lv.tcp })}[30s])`,
+                `rate(${sel(m.httpRequestsCompleted, member)}[30s])`,
+                [],
+              ),
+            },
             {
               record: r.fallbackRatio,
-              expr: `(sum(rate(${sel(m.httpClientFallbacks, member)}[30s])) or vector(0)) / ${requests()}`,
+              expr: shareOf(`rate(${sel(m.httpClientFallbacks, member)}[30s])`, `rate(${sel(m.httpRequestsCompleted, member)}[30s])`, []),
             },
           ],
         },

@@ -137,6 +137,18 @@ export function ruleTests(ruleFiles: string[]): RuleTestFile {
           { expr: recorded.tcpShare, eval_time: "110s", exp_samples: [{ labels: recorded.tcpShare, value: 1 }] },
         ],
       },
+      {
+        name: "gossip failure ratio is 0, not missing, before the first failure",
+        interval: "1s",
+        input_series: [
+          {
+            series: sel(metrics.gossipMessages, { job: jobs.node, node: "node-1", mesh_direction: "outbound", mesh_outcome: "success" }),
+            values: "0+5x60",
+          },
+        ],
+        promql_expr_test: [{ expr: recorded.gossipFailureRatio, eval_time: "60s", exp_samples: [{ labels: `${recorded.gossipFailureRatio}{node="node-1"}`, value: 0 }] }],
+        alert_rule_test: [{ eval_time: "60s", alertname: "MeshKitGossipFailures", exp_alerts: [] }],
+      },
     ],
   };
 }
