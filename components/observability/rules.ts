@@ -1,4 +1,4 @@
-import { agentMetrics, defaultLeadershipScope, defaults, metrics } from "../../contract/meshkit.ts";
+import { agentMetrics, defaults, metrics } from "../../contract/meshkit.ts";
 import type { Thresholds } from "./input.ts";
 import { agents, labelValues, member, quantile, recordName, sel, shareOf } from "./promql.ts";
 
@@ -119,16 +119,6 @@ export function ruleFiles(t: Thresholds): RuleFile[] {
             ),
             alert(
               "leadership",
-              "MeshKitLeadershipUnobserved",
-              // The rule above sees nothing once every node is gone: no series, no "== 0".
-              `absent(${sel(m.isLeader, { ...member, mesh_scope: defaultLeadershipScope })})`,
-              Math.ceil(leaseSeconds) + 2,
-              "critical",
-              "No mesh node reports leadership of ${defaultLeadershipScope}",
-              "No scraped mesh node exports the leadership of the default scope: every node is down, unreachable or not a MeshKit node.",
-            ),
-            alert(
-              "leadership",
               "MeshKitMultipleLeaders",
               `${r.leadersPerScope} > 1`,
               // Scrapes of different nodes are not simultaneous: one stale sample during a hand-over is not split brain.
@@ -182,6 +172,17 @@ export function ruleFiles(t: Thresholds): RuleFile[] {
         {
           name: "meshkit-gossip-alerts",
           rules: [
+            alert(
+              "gossip",
+              "MeshKitMeshUnobserved",
+              // Per-node rules see nothing once every node is gone: no series, no "== 0". Membership is
+              // exported by OmniRelay itself, so this also holds for a real image.
+              `absent(${sel(m.gossipMembers, member)})`,
+              Math.ceil(leaseSeconds) + 2,
+              "critical",
+              "No mesh node is scraped",
+              "No scraped mesh node exports gossip membership: every node is down or unreachable, or the metrics path is wrong.",
+            ),
             alert(
               "gossip",
               "MeshKitGossipMemberSuspect",

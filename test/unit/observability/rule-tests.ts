@@ -138,6 +138,32 @@ export function ruleTests(ruleFiles: string[]): RuleTestFile {
         ],
       },
       {
+        name: "mesh unobserved: every node gone, only the registry left",
+        interval: "1s",
+        input_series: [
+          { series: sel(metrics.gossipMembers, { job: jobs.node, node: "node-1", mesh_status: labelValues.memberStatus.Alive }), values: "3x10" },
+          { series: sel(metrics.gossipMembers, { job: jobs.registry, node: "registry", mesh_status: labelValues.memberStatus.Alive }), values: "3x400" },
+        ],
+        alert_rule_test: [
+          { eval_time: "5s", alertname: "MeshKitMeshUnobserved", exp_alerts: [] },
+          {
+            // node-1's last sample is at 10 s and stays visible for 5 min of lookback: an explicit stale
+            // marker would end it sooner, which promtool cannot express, so evaluate after the lookback.
+            eval_time: "330s",
+            alertname: "MeshKitMeshUnobserved",
+            exp_alerts: [
+              {
+                exp_labels: { severity: "critical", concern: "gossip", job: jobs.node },
+                exp_annotations: {
+                  summary: "No mesh node is scraped",
+                  description: "No scraped mesh node exports gossip membership: every node is down or unreachable, or the metrics path is wrong.",
+                },
+              },
+            ],
+          },
+        ],
+      },
+      {
         name: "gossip failure ratio is 0, not missing, before the first failure",
         interval: "1s",
         input_series: [
