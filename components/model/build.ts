@@ -23,6 +23,7 @@ export interface ModelInputs<C> {
 }
 
 export const registryName = "registry";
+const prometheusDataVolume = "prometheus-data";
 export const nodeName = (i: number): string => `node-${i + 1}`;
 export const agentName = (node: string): string => `${node}-agent`;
 
@@ -153,7 +154,8 @@ export function buildEnvironmentModel<C>(inputs: ModelInputs<C>): EnvironmentMod
     env: {},
     ports: [{ name: "web", container: 9090, host: published.prometheus, protocol: "tcp" }],
     files: inputs.prometheusFiles,
-    volumes: [],
+    // Kept across runs, so metric history survives a new run id.
+    volumes: [{ volume: prometheusDataVolume, path: "/var/lib/prometheus/metrics2" }],
     capabilities: [],
     restart: "unless-stopped",
   };
@@ -180,7 +182,7 @@ export function buildEnvironmentModel<C>(inputs: ModelInputs<C>): EnvironmentMod
     runId: settings.runId,
     prefix,
     network: `${prefix}-net`,
-    volumes: nodeNames.map((n) => `${n}-data`),
+    volumes: [...nodeNames.map((n) => `${n}-data`), prometheusDataVolume],
     services: [registry, ...nodes, prometheus, ...grafana],
     labels: {
       [labelKeys.project]: projectName,

@@ -13,6 +13,9 @@ import type { FileSpec } from "./environment.ts";
 /** Where Prometheus reads the agents' bearer token (mounted as a secret file). */
 export const agentTokenFile = `${defaultLayout.prometheusConfigDir}/agent-token`;
 
+/** uid of the `prometheus` user of images/prometheus/Dockerfile, which owns the token file. */
+export const prometheusUid = 9090;
+
 /** The observability input of an environment: who is scraped, where, with which labels. */
 export function observabilityInput(stack: string, settings: EnvironmentSettings): ObservabilityInput {
   const { control } = settings.node.ports;
@@ -61,7 +64,7 @@ export function environmentObservabilityFiles<C>(
         path: `${defaultLayout.prometheusConfigDir}/${strip(f.path, prometheusDir)}`,
         content: f.content as C, // both carriers (string, pulumi.Input<string>) accept a string
       })),
-      { path: agentTokenFile, content: agentToken, secret: true },
+      { path: agentTokenFile, content: agentToken, secret: true, owner: prometheusUid },
     ],
     grafana: under(grafanaDir).map((f) => ({ path: grafanaPath(f.path), content: f.content as C })),
   };

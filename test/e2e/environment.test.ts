@@ -3,7 +3,7 @@
 // dashboard query has data; a new run id rotates certificates in place; `env:down` leaves nothing.
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dashboardQueries } from "../../components/observability/index.ts";
+import { queryProblems, runDashboardQueries } from "../../components/observability/index.ts";
 import { metrics, defaultLeadershipScope, paths } from "../../contract/meshkit.ts";
 import { labelled, requireEngines, root } from "./engines.ts";
 
@@ -100,16 +100,13 @@ describe("chaos environment on Docker", () => {
     expect(leaders).toHaveLength(1);
   });
 
-  it("answers every dashboard panel's query with data from the live Prometheus", async () => {
-    const empty: string[] = [];
-    for (const q of dashboardQueries()) {
-      const result = await until(`${q.dashboard} / ${q.panel}`, 30_000, async () => {
-        const r = await promQuery(outputs.prometheusUrl, q.expr.replaceAll("$__rate_interval", "30s").replaceAll("$__range", "5m"));
-        return r.length > 0 ? r : undefined;
-      }).catch(() => undefined);
-      if (!result) empty.push(`${q.dashboard} / ${q.panel}: ${q.expr}`);
-    }
-    expect(empty).toEqual([]);
+  it("answers every dashboard panel's query from the live Prometheus (data wherever an idle mesh has it)", async () => {
+    // Rate windows need a few samples; retry until the problems settle or the deadline passes.
+    const problems = await until("dashboard queries with data", 60_000, async () => {
+      const found = queryProblems(await runDashboardQueries(outputs.prometheusUrl));
+      return found.length === 0 ? found : undefined;
+    }).catch(async () => queryProblems(await runDashboardQueries(outputs.prometheusUrl)));
+    expect(problems).toEqual([]);
   });
 
   it("rotates every certificate on a new run id without recreating unrelated resources", async () => {

@@ -64,7 +64,7 @@ describe("ChaosEnvironment component tree", () => {
     for (const n of [3, 5]) {
       await environment({ nodes: n });
       expect(ofType("docker:index/container:Container")).toHaveLength(1 + n + n + 1);
-      expect(ofType("docker:index/volume:Volume")).toHaveLength(n);
+      expect(ofType("docker:index/volume:Volume")).toHaveLength(n + 1);
       expect(ofType("docker:index/network:Network")).toHaveLength(1);
       expect(ofType("tls:index/locallySignedCert:LocallySignedCert")).toHaveLength(n + 1);
       expect(ofType("tls:index/privateKey:PrivateKey")).toHaveLength(n + 2);

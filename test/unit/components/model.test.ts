@@ -26,7 +26,7 @@ describe("environment model", () => {
       expect(roles.filter((r) => r === "registry")).toHaveLength(1);
       expect(roles.filter((r) => r === "prometheus")).toHaveLength(1);
       expect(roles).not.toContain("grafana");
-      expect(m.volumes).toHaveLength(n);
+      expect(m.volumes).toHaveLength(n + 1);
     }
   });
 
