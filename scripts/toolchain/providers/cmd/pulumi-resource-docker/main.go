@@ -45,6 +45,11 @@ func info() tfbridge.ProviderInfo {
 			// Names used by @pulumi/docker for these upstream resources.
 			"docker_image":  {Tok: "docker:index/remoteImage:RemoteImage"},
 			"docker_config": {Tok: "docker:index/serviceConfig:ServiceConfig"},
+			// @pulumi/docker keeps these list fields singular (the bridge would pluralize them).
+			"docker_container": {Fields: map[string]*tfbridge.SchemaInfo{
+				"command":           {Name: "command"},
+				"networks_advanced": {Name: "networksAdvanced"},
+			}},
 		},
 		DataSources: map[string]*tfbridge.DataSourceInfo{
 			"docker_image": {Tok: "docker:index/getRemoteImage:getRemoteImage"},
