@@ -36,8 +36,8 @@ export const nodePaths = {
 const tlsFile = { cert: `${nodePaths.tlsDir}/tls.crt`, key: `${nodePaths.tlsDir}/tls.key`, ca: `${nodePaths.tlsDir}/ca.crt` };
 
 const httpHealthcheck = (port: number, path: string): HealthcheckSpec => ({
-  // The reference image has Node but no curl; a one-line fetch keeps the image small.
-  test: ["CMD", "/opt/meshkit/bin/node", "-e", `fetch("http://127.0.0.1:${port}${path}").then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`],
+  // bash's /dev/tcp: no curl in the image, and no second Node process every interval.
+  test: ["CMD", "/bin/bash", "-c", `exec 3<>/dev/tcp/127.0.0.1/${port} && printf 'GET ${path} HTTP/1.0\\r\\n\\r\\n' >&3 && head -1 <&3 | grep -q ' 200 '`],
   intervalSeconds: 2,
   timeoutSeconds: 2,
   retries: 15,

@@ -14,7 +14,7 @@ import type { FileSpec } from "./environment.ts";
 export const agentTokenFile = `${defaultLayout.prometheusConfigDir}/agent-token`;
 
 /** uid of the `prometheus` user of images/prometheus/Dockerfile, which owns the token file. */
-export const prometheusUid = 9090;
+export const prometheusUid = 990;
 
 /** The observability input of an environment: who is scraped, where, with which labels. */
 export function observabilityInput(stack: string, settings: EnvironmentSettings): ObservabilityInput {
