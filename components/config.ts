@@ -14,6 +14,9 @@ export const imageNames = {
 
 export const grafanaImage = "grafana/grafana-oss:11.6.0";
 
+/** Run id of a stack nobody started a run on yet (plain `pulumi up`); `env:up` replaces it. */
+export const initialRunId = "initial";
+
 const port = z.number().int().min(1).max(65535);
 
 export const nodeImageSettings = z
@@ -35,7 +38,7 @@ export const environmentSettings = z
     runId: z.coerce
       .string()
       .regex(/^[a-z0-9][a-z0-9-]{0,31}$/, "lower-case letters, digits and dashes, at most 32 characters")
-      .default("initial"),
+      .default(initialRunId),
     nodes: z.number().int().min(1).max(200).default(3),
     node: nodeImageSettings.prefault({}),
     /** Images built by scripts/images (name:tag); the reference node and agent by default. */

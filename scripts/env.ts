@@ -5,7 +5,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { LocalWorkspace, type OutputMap, type Stack } from "@pulumi/pulumi/automation/index.js";
-import { parseSettings, projectName } from "../components/config.ts";
+import { initialRunId, parseSettings, projectName } from "../components/config.ts";
 import { buildImages } from "./images.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -88,7 +88,7 @@ async function up(stack: Stack, options: EnvOptions, rotate: boolean): Promise<v
   const config = await stack.getAllConfig();
   const current = config[`${projectName}:runId`]?.value;
   await stack.setAllConfig({
-    [`${projectName}:runId`]: { value: rotate || !current ? makeRunId() : current },
+    [`${projectName}:runId`]: { value: rotate || !current || current === initialRunId ? makeRunId() : current },
     [`${projectName}:images`]: { value: JSON.stringify(images) },
     ...(options.nodes !== undefined ? { [`${projectName}:nodes`]: { value: String(options.nodes) } } : {}),
   });

@@ -23,10 +23,13 @@ export class DockerPlatform {
   private readonly images = new Map<string, docker.RemoteImage>();
   private readonly containers = new Map<string, docker.Container>();
 
-  constructor(
-    private readonly model: EnvironmentModel<Contents>,
-    private readonly parent: pulumi.Resource,
-  ) {
+  private readonly model: EnvironmentModel<Contents>;
+  private readonly parent: pulumi.Resource;
+
+  // Plain fields, not parameter properties: Pulumi may load this file with Node's type stripping.
+  constructor(model: EnvironmentModel<Contents>, parent: pulumi.Resource) {
+    this.model = model;
+    this.parent = parent;
     this.network = new docker.Network(
       "network",
       { name: model.network, driver: "bridge", labels: toLabels(model.labels) },
