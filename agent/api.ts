@@ -1,7 +1,8 @@
-// The agent's HTTP API. Health is open: it says only that the agent runs and which node it serves,
-// and container health checks and liveness probes have no way to carry the per-run token. Every
-// other path needs the bearer token, including /metrics: the port is reachable from every container
-// on the environment network (it lives in the node's network namespace), not only from the host.
+// The agent's HTTP API. Health and metrics are open: health says only that the agent runs and which
+// node it serves (container health checks cannot carry the per-run token), and metrics are read-only
+// numbers that Prometheus scrapes from the environment network, like any exporter's; keeping the token
+// out of Prometheus also keeps Prometheus unchanged when a new run rotates the token. Everything that
+// reveals or changes kernel state (capabilities, faults) needs the bearer token.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Registry } from "prom-client";
@@ -65,7 +66,7 @@ export function createApiServer(deps: ApiDeps): Server {
     [
       agentApi.paths.metrics,
       {
-        open: false,
+        open: true,
         handle: async () => ({ status: 200, body: await deps.metrics.metrics(), contentType: deps.metrics.contentType }),
       },
     ],

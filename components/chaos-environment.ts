@@ -54,7 +54,7 @@ export class ChaosEnvironment extends pulumi.ComponentResource {
     );
     this.agentToken = pulumi.secret(token.result);
 
-    const observabilityFiles = environmentObservabilityFiles(stack, settings, this.agentToken);
+    const observabilityFiles = environmentObservabilityFiles(stack, settings);
     const model = buildEnvironmentModel<pulumi.Input<string>>({
       stack,
       settings,

@@ -2,7 +2,7 @@
 // docker-compose.chaos.yml plus the files it mounts (fresh throw-away certificates, Prometheus config,
 // Grafana provisioning), for users who want Compose only. Prints the directory it wrote.
 import { randomBytes } from "node:crypto";
-import { chmod, chown, mkdir, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, rm, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -31,7 +31,7 @@ export async function exportCompose(options: { stack: string; nodes: number; gra
     ),
   );
   const agentToken = randomBytes(24).toString("hex");
-  const observability = environmentObservabilityFiles(options.stack, settings, agentToken);
+  const observability = environmentObservabilityFiles(options.stack, settings);
   const model = buildEnvironmentModel<string>({
     stack: options.stack,
     settings,
@@ -49,8 +49,6 @@ export async function exportCompose(options: { stack: string; nodes: number; gra
     await mkdir(dirname(path), { recursive: true });
     await writeFile(path, file.content, { mode: file.mode });
     await chmod(path, file.mode);
-    // Bind-mounted files keep their host owner: a secret for an unprivileged container user must be theirs.
-    if (file.owner !== undefined && process.getuid?.() === 0) await chown(path, file.owner, file.owner);
   }
   return options.out;
 }

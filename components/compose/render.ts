@@ -10,8 +10,6 @@ export interface RenderedFile {
   readonly path: string;
   readonly content: string;
   readonly mode: number;
-  /** Numeric owner the file must have for the container's user to read it. */
-  readonly owner?: number;
 }
 
 export interface RenderedCompose {
@@ -70,7 +68,7 @@ export function renderCompose(model: EnvironmentModel<string>): RenderedCompose 
     ),
   };
   const files: RenderedFile[] = model.services.flatMap((s) => [
-    ...s.files.map((f) => ({ path: hostFile(s.name, f.path), content: f.content, mode: f.secret ? 0o600 : 0o644, owner: f.owner })),
+    ...s.files.map((f) => ({ path: hostFile(s.name, f.path), content: f.content, mode: f.secret ? 0o600 : 0o644 })),
     ...(s.secretEnv && Object.keys(s.secretEnv).length > 0
       ? [
           {

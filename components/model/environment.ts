@@ -20,8 +20,6 @@ export interface FileSpec<C> {
   readonly content: C;
   /** Private keys and tokens: kept secret by Pulumi, written with mode 0600. */
   readonly secret?: boolean;
-  /** Numeric owner inside the container, for services that do not run as root. */
-  readonly owner?: number;
 }
 
 export interface VolumeMount {

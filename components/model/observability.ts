@@ -10,18 +10,12 @@ import {
 import { nodeName, registryName } from "./build.ts";
 import type { FileSpec } from "./environment.ts";
 
-/** Where Prometheus reads the agents' bearer token (mounted as a secret file). */
-export const agentTokenFile = `${defaultLayout.prometheusConfigDir}/agent-token`;
-
-/** uid of the `prometheus` user of images/prometheus/Dockerfile, which owns the token file. */
-export const prometheusUid = 990;
-
 /** The observability input of an environment: who is scraped, where, with which labels. */
 export function observabilityInput(stack: string, settings: EnvironmentSettings): ObservabilityInput {
   const { control } = settings.node.ports;
   const nodes = Array.from({ length: settings.nodes }, (_, i) => nodeName(i));
   return {
-    environment: { project: projectName, stack, runId: settings.runId },
+    environment: { project: projectName, stack },
     scrape: {
       node: {
         metricsPath: settings.node.metricsPath,
@@ -34,7 +28,6 @@ export function observabilityInput(stack: string, settings: EnvironmentSettings)
       // Agents share their node's network namespace, so they answer on the node's name.
       agent: {
         metricsPath: agentApi.paths.metrics,
-        credentialsFile: agentTokenFile,
         targets: nodes.map((n) => ({ address: `${n}:${agentApi.port}`, labels: { node: n, role: "agent" } })),
       },
     },
@@ -44,11 +37,7 @@ export function observabilityInput(stack: string, settings: EnvironmentSettings)
 }
 
 /** Generated files placed at their paths inside the Prometheus and Grafana containers. */
-export function environmentObservabilityFiles<C>(
-  stack: string,
-  settings: EnvironmentSettings,
-  agentToken: C,
-): { prometheus: FileSpec<C>[]; grafana: FileSpec<C>[] } {
+export function environmentObservabilityFiles(stack: string, settings: EnvironmentSettings): { prometheus: FileSpec<string>[]; grafana: FileSpec<string>[] } {
   const files = observabilityFiles(observabilityInput(stack, settings));
   const under = (dir: string) => files.filter((f) => f.path.startsWith(`${dir}/`));
   const strip = (path: string, dir: string) => path.slice(dir.length + 1);
@@ -59,13 +48,10 @@ export function environmentObservabilityFiles<C>(
       : `/etc/grafana/${rest}`;
   };
   return {
-    prometheus: [
-      ...under(prometheusDir).map((f) => ({
-        path: `${defaultLayout.prometheusConfigDir}/${strip(f.path, prometheusDir)}`,
-        content: f.content as C, // both carriers (string, pulumi.Input<string>) accept a string
-      })),
-      { path: agentTokenFile, content: agentToken, secret: true, owner: prometheusUid },
-    ],
-    grafana: under(grafanaDir).map((f) => ({ path: grafanaPath(f.path), content: f.content as C })),
+    prometheus: under(prometheusDir).map((f) => ({
+      path: `${defaultLayout.prometheusConfigDir}/${strip(f.path, prometheusDir)}`,
+      content: f.content,
+    })),
+    grafana: under(grafanaDir).map((f) => ({ path: grafanaPath(f.path), content: f.content })),
   };
 }

@@ -18,7 +18,6 @@ export const targetLabels = {
   role: "role",
   project: "project",
   stack: "stack",
-  runId: "run_id",
 } as const;
 
 /** Where the files live inside the containers (the Dockerfile and docs/observability.md say the same). */
@@ -77,7 +76,6 @@ export const observabilityInput = z
       .object({
         project: z.string().min(1),
         stack: z.string().min(1),
-        runId: z.string().min(1),
       })
       .strict(),
     scrape: z

@@ -31,7 +31,6 @@ export function environmentLabels(s: ObservabilitySettings): Record<string, stri
   return {
     [targetLabels.project]: s.environment.project,
     [targetLabels.stack]: s.environment.stack,
-    [targetLabels.runId]: s.environment.runId,
   };
 }
 

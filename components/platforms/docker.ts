@@ -75,13 +75,7 @@ export class DockerPlatform {
         ports: spec.ports
           .filter((p) => p.host !== undefined)
           .map((p) => ({ internal: p.container, external: p.host, ip: "127.0.0.1", protocol: p.protocol })),
-        uploads: spec.files.map((f) => ({
-          file: f.path,
-          content: f.content,
-          permissions: f.secret ? "0600" : "0644",
-          owner: f.owner?.toString(),
-          group: f.owner?.toString(),
-        })),
+        uploads: spec.files.map((f) => ({ file: f.path, content: f.content, permissions: f.secret ? "0600" : "0644" })),
         mounts: spec.volumes.map((v) => ({ type: "volume", source: this.volume(v.volume).name, target: v.path })),
         healthcheck: health && {
           tests: [...health.test],

@@ -41,10 +41,10 @@ describe("prometheus.yml", () => {
     const c = config(observabilityFiles(sampleInput()));
     const labels = c.scrape_configs.flatMap((j) => j.static_configs.map((s) => s.labels));
     expect(labels).toHaveLength(7);
-    for (const l of labels) expect(l).toMatchObject({ project: "meshkit-chaos", stack: "local", run_id: "run-42" });
+    for (const l of labels) expect(l).toMatchObject({ project: "meshkit-chaos", stack: "local" });
     expect(labels).toContainEqual(expect.objectContaining({ node: "registry", role: "registry" }));
     expect(labels.filter((l) => l.role === "agent").map((l) => l.node)).toEqual([...nodeIds]);
-    expect(c.global.external_labels).toEqual({ project: "meshkit-chaos", stack: "local", run_id: "run-42" });
+    expect(c.global.external_labels).toEqual({ project: "meshkit-chaos", stack: "local" });
   });
 
   it("takes a 2 s interval and a per-target metrics path (a real OmniRelay image)", () => {

@@ -8,7 +8,7 @@ export const nodeIds = ["node-1", "node-2", "node-3"] as const;
 /** Three nodes, the registry and one agent per node, as the docker platform would describe them. */
 export function sampleInput(overrides: Partial<ObservabilityInput> = {}): ObservabilityInput {
   return {
-    environment: { project: "meshkit-chaos", stack: "local", runId: "run-42" },
+    environment: { project: "meshkit-chaos", stack: "local" },
     scrape: {
       node: { targets: nodeIds.map((id) => ({ address: `${id}:8080`, labels: { node: id, role: "worker" } })) },
       registry: { targets: [{ address: "registry:8080", labels: { node: "registry", role: "registry" } }] },
