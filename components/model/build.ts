@@ -70,7 +70,8 @@ export function buildEnvironmentModel<C>(inputs: ModelInputs<C>): EnvironmentMod
   const nodeNames = Array.from({ length: settings.nodes }, (_, i) => nodeName(i));
   // A few seeds are enough for gossip to converge; every node seeding every other does not scale.
   const seeds = nodeNames.slice(0, Math.min(3, nodeNames.length)).map((n) => `${n}:${nodePorts.gossip}`);
-  const registryAddress = `${registryName}:${nodePorts.control}`;
+  // The registry serves its lease and peer API on its gossip (mutual TLS) listener.
+  const registryAddress = `${registryName}:${nodePorts.gossip}`;
 
   const meshEnv = (role: "node" | "registry", id: string): Record<string, string> => ({
     [envKey("mesh:runtime:role")]: role,
@@ -158,6 +159,7 @@ export function buildEnvironmentModel<C>(inputs: ModelInputs<C>): EnvironmentMod
     volumes: [{ volume: prometheusDataVolume, path: "/var/lib/prometheus/metrics2" }],
     capabilities: [],
     restart: "unless-stopped",
+    outlivesRuns: true,
   };
 
   const grafana: ServiceSpec<C>[] = settings.grafana.enabled
@@ -172,6 +174,7 @@ export function buildEnvironmentModel<C>(inputs: ModelInputs<C>): EnvironmentMod
           volumes: [],
           capabilities: [],
           restart: "unless-stopped",
+          outlivesRuns: true,
         },
       ]
     : [];

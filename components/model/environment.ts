@@ -56,6 +56,8 @@ export interface ServiceSpec<C> {
   readonly sidecarOf?: string;
   readonly stopSignal?: string;
   readonly restart: "unless-stopped" | "no";
+  /** Holds no run secret and keeps history (Prometheus): a new run id must not recreate it. */
+  readonly outlivesRuns?: boolean;
 }
 
 export interface EnvironmentModel<C> {

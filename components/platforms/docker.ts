@@ -30,15 +30,14 @@ export class DockerPlatform {
   constructor(model: EnvironmentModel<Contents>, parent: pulumi.Resource) {
     this.model = model;
     this.parent = parent;
-    this.network = new docker.Network(
-      "network",
-      { name: model.network, driver: "bridge", labels: toLabels(model.labels) },
-      { parent },
-    );
+    // The network and the volumes outlive runs: their run-id label names the run that created them,
+    // and a later run id must not replace them (Docker labels cannot change in place).
+    const lasting = { parent, ignoreChanges: ["labels"], deleteBeforeReplace: true };
+    this.network = new docker.Network("network", { name: model.network, driver: "bridge", labels: toLabels(model.labels) }, lasting);
     for (const volume of model.volumes) {
       this.volumes.set(
         volume,
-        new docker.Volume(`volume-${volume}`, { name: `${model.prefix}-${volume}`, labels: toLabels(model.labels) }, { parent }),
+        new docker.Volume(`volume-${volume}`, { name: `${model.prefix}-${volume}`, labels: toLabels(model.labels) }, lasting),
       );
     }
   }
@@ -93,7 +92,14 @@ export class DockerPlatform {
         stopSignal: spec.stopSignal,
         destroyGraceSeconds: 10,
       },
-      { parent, dependsOn: owner ? [owner] : [this.network] },
+      // Names are fixed (mkc-<stack>-<service>), so a replacement must delete the old container first.
+      {
+        parent,
+        dependsOn: owner ? [owner] : [this.network],
+        deleteBeforeReplace: true,
+        // Its run-id label then names the run that created it (Docker labels cannot change in place).
+        ignoreChanges: spec.outlivesRuns ? ["labels"] : undefined,
+      },
     );
     this.containers.set(spec.name, container);
     return container;

@@ -39,7 +39,7 @@ describe("environment model", () => {
   it("points nodes at the registry and at seeds other than themselves", () => {
     const m = model({ nodes: 4 });
     const n1 = m.services.find((s) => s.name === nodeName(0))!;
-    expect(n1.env[envKey("mesh:registry:address")]).toBe("registry:8080");
+    expect(n1.env[envKey("mesh:registry:address")]).toBe("registry:17421");
     const seeds = Object.entries(n1.env).filter(([k]) => k.startsWith(envKey("mesh:gossip:seedPeers")));
     expect(seeds.map(([, v]) => v)).toEqual(["node-2:17421", "node-3:17421"]);
   });
