@@ -42,7 +42,7 @@ for (const n of sizes) {
   const pulumiUp = await seconds(() => run({ command: "up", stack, nodes: n, json: false, newRunId: false }));
   const pulumiDown = await seconds(() => run({ command: "down", stack, json: false, newRunId: false }));
   const dir = await exportCompose({ stack: "benchc", nodes: n, grafana: false, out: join(process.cwd(), ".artifacts", "bench-compose") });
-  const file = ["-f", join(dir, composeFileName)];
+  const file = ["-p", "mkc-benchc", "-f", join(dir, composeFileName)];
   // env:up returns once health checks pass, so Compose is timed until its health checks pass too.
   const composeUp = await seconds(async () => {
     await execa("docker-compose", [...file, "up", "-d"]);

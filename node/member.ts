@@ -104,7 +104,7 @@ export async function startMember(cfg: NodeConfig): Promise<Running> {
       leftAfterMs: g.suspicionIntervalMs + g.pingTimeoutMs * g.retransmitLimit,
       forgetAfterMs: 10 * 60_000,
     },
-    g.seedPeers.length > 0,
+    g.seedPeers.some((p) => p !== self.gossip),
   );
   const addressOf = (id: string) => membership.addressOf(id);
 

@@ -24,6 +24,8 @@ const buckets: Partial<Record<MetricKey, number[]>> = {
 
 export function createMetrics(): Metrics {
   const registry = new client.Registry();
+  // process_* and nodejs_* (RSS, heap, event-loop lag): the node's own footprint, beside the contract.
+  client.collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 100 });
   const out: Record<string, unknown> = { registry };
   for (const key of Object.keys(spec) as MetricKey[]) {
     const m = spec[key];

@@ -93,7 +93,10 @@ export class Elector {
     const sent = performance.now();
     let r;
     try {
-      r = await this.o.registry.acquire(scope, this.o.nodeId, this.o.leaseDurationMs);
+      r = await this.o.registry.acquire(scope, this.o.nodeId, this.o.leaseDurationMs, {
+        term: s.token?.term ?? 0,
+        fence: s.token?.fenceToken ?? 0,
+      });
     } catch (e) {
       if (!s.leading) s.vacantSince ??= sent;
       this.o.log.warn("registry unreachable", { scope, error: (e as Error).message });
@@ -114,7 +117,9 @@ export class Elector {
       }
       s.leading = true;
       this.o.metrics.isLeader.set({ mesh_scope: scope }, 1);
-      this.o.metrics.electionDuration.observe({ mesh_scope: scope }, performance.now() - (s.vacantSince ?? sent));
+      // The campaign started when the scope fell vacant: as the registry saw it, or as this node did.
+      const vacantAt = Math.min(s.vacantSince ?? sent, r.previous ? sent - r.previous.endedAgoMs : sent);
+      this.o.metrics.electionDuration.observe({ mesh_scope: scope }, performance.now() - vacantAt);
       s.vacantSince = null;
       this.emit("Elected", scope, r.token, r.previous ? `previous leader ${r.previous.leaderId} ${r.previous.reason}` : "vacant");
       return;

@@ -14,7 +14,7 @@ export type StoreEvent =
 export class LeaseStore {
   private readonly held = new Map<string, Held>();
   private readonly terms = new Map<string, number>();
-  private readonly lastEnded = new Map<string, { leaderId: string; reason: "expired" | "released" }>();
+  private readonly lastEnded = new Map<string, { leaderId: string; reason: "expired" | "released"; at: number }>();
   private fence = 0;
   private readonly listeners: ((e: StoreEvent) => void)[] = [];
 
@@ -24,8 +24,11 @@ export class LeaseStore {
     this.listeners.push(l);
   }
 
-  acquire(scope: string, nodeId: string, durationMs: number): AcquireResponse {
+  acquire(scope: string, nodeId: string, durationMs: number, seen: { term?: number; fence?: number } = {}): AcquireResponse {
     this.expire();
+    // A registry that restarted has lost its counters; the candidates remember the highest ones.
+    this.terms.set(scope, Math.max(this.terms.get(scope) ?? 0, seen.term ?? 0));
+    this.fence = Math.max(this.fence, seen.fence ?? 0);
     const cur = this.held.get(scope);
     const t = this.now();
     if (cur && cur.token.leaderId !== nodeId) return { granted: false, token: cur.token, previous: null };
@@ -48,7 +51,8 @@ export class LeaseStore {
       labels: {},
     };
     this.held.set(scope, { token, expiresAtMono: t + durationMs });
-    const previous = this.lastEnded.get(scope) ?? null;
+    const ended = this.lastEnded.get(scope);
+    const previous = ended ? { leaderId: ended.leaderId, reason: ended.reason, endedAgoMs: Math.round(t - ended.at) } : null;
     this.lastEnded.delete(scope);
     this.emit({ kind: "Elected", token, reason: previous ? `previous leader ${previous.leaderId} ${previous.reason}` : "vacant" });
     return { granted: true, token, previous };
@@ -58,7 +62,7 @@ export class LeaseStore {
     const cur = this.held.get(scope);
     if (!cur || cur.token.leaderId !== nodeId || cur.token.fenceToken !== fenceToken) return false;
     this.held.delete(scope);
-    this.lastEnded.set(scope, { leaderId: nodeId, reason: "released" });
+    this.lastEnded.set(scope, { leaderId: nodeId, reason: "released", at: this.now() });
     this.emit({ kind: "SteppedDown", token: cur.token, reason: "released" });
     return true;
   }
@@ -69,7 +73,7 @@ export class LeaseStore {
     for (const [scope, h] of this.held) {
       if (h.expiresAtMono > t) continue;
       this.held.delete(scope);
-      this.lastEnded.set(scope, { leaderId: h.token.leaderId, reason: "expired" });
+      this.lastEnded.set(scope, { leaderId: h.token.leaderId, reason: "expired", at: h.expiresAtMono });
       this.emit({ kind: "Expired", token: h.token, reason: "lease expired" });
     }
   }

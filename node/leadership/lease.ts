@@ -30,6 +30,9 @@ export const acquireRequestSchema = z.object({
   scope: z.string().min(1).max(300),
   nodeId: z.string().min(1).max(200),
   durationMs: z.number().int().positive().max(600_000),
+  /** Highest term and fence token the node has seen, so a restarted registry never issues lower ones. */
+  seenTerm: z.number().int().min(0).optional(),
+  seenFence: z.number().int().min(0).optional(),
 });
 
 export const acquireResponseSchema = z.object({
@@ -37,7 +40,9 @@ export const acquireResponseSchema = z.object({
   /** The token now in force (ours if granted, the holder's otherwise); null when none. */
   token: leaseTokenSchema.nullable(),
   /** On a new acquisition: how the previous holder's lease ended. */
-  previous: z.object({ leaderId: z.string(), reason: z.enum(["expired", "released"]) }).nullable(),
+  previous: z
+    .object({ leaderId: z.string(), reason: z.enum(["expired", "released"]), endedAgoMs: z.number() })
+    .nullable(),
 });
 export type AcquireResponse = z.infer<typeof acquireResponseSchema>;
 

@@ -10,7 +10,7 @@ import { buildNodeBundle, repoRoot } from "./bundle.ts";
 import { type Ca, createCa, createLeaf, type LeafFiles, writeLeaf } from "./certs.ts";
 
 /** V8 flags that keep an idle node small (see benchmarks/README.md); mirrored in images/node/Dockerfile. */
-export const nodeFlags = ["--max-semi-space-size=1", "--max-old-space-size=96"];
+export const nodeFlags = ["--max-semi-space-size=1", "--max-old-space-size=96", "--single-threaded"];
 
 export interface LocalProcess {
   readonly nodeId: string;
@@ -65,6 +65,7 @@ async function spawnProcess(
     stdio: ["ignore", "pipe", logFd],
     env: {
       PATH: process.env.PATH ?? "",
+      ...(process.env.MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX } : {}),
       [envKey("mesh:runtime:role")]: role,
       [envKey("mesh:gossip:nodeId")]: nodeId,
       [envKey("mesh:gossip:bindAddress")]: "127.0.0.1",

@@ -6,7 +6,7 @@ import { type Registration, registrationReplySchema } from "./protocol.ts";
 import { z } from "zod";
 
 export interface RegistryClient {
-  acquire(scope: string, nodeId: string, durationMs: number): Promise<AcquireResponse>;
+  acquire(scope: string, nodeId: string, durationMs: number, seen?: { term: number; fence: number }): Promise<AcquireResponse>;
   release(scope: string, nodeId: string, fenceToken: number): Promise<void>;
   leases(): Promise<LeaseToken[]>;
   register(r: Registration): Promise<{ nodeId: string; gossip: string }[]>;
@@ -14,8 +14,15 @@ export interface RegistryClient {
 
 export function createRegistryClient(client: PeerClient, address: string, timeoutMs: number): RegistryClient {
   return {
-    acquire: async (scope, nodeId, durationMs) =>
-      acquireResponseSchema.parse(await client.postJson(address, registryPaths.acquire, { scope, nodeId, durationMs }, timeoutMs)),
+    acquire: async (scope, nodeId, durationMs, seen) =>
+      acquireResponseSchema.parse(
+        await client.postJson(
+          address,
+          registryPaths.acquire,
+          { scope, nodeId, durationMs, seenTerm: seen?.term, seenFence: seen?.fence },
+          timeoutMs,
+        ),
+      ),
     release: async (scope, nodeId, fenceToken) => {
       await client.postJson(address, registryPaths.release, { scope, nodeId, fenceToken }, timeoutMs);
     },

@@ -2,7 +2,7 @@
 // health and metrics. Its API is mutual TLS on the gossip port; /control/* is plain HTTP.
 import { createHash } from "node:crypto";
 import type { PeerStatus } from "../../contract/meshkit.ts";
-import { leadershipTransition, paths, registryPaths, shardStatus } from "../../contract/meshkit.ts";
+import { chaosNames, leadershipTransition, paths, registryPaths, shardStatus } from "../../contract/meshkit.ts";
 import type { NodeConfig } from "../config.ts";
 import { ChaosToggles } from "../control/chaos.ts";
 import { type Health, startControlServer } from "../control/server.ts";
@@ -90,13 +90,7 @@ export async function startRegistry(cfg: NodeConfig): Promise<Running> {
     for (const [k, v] of Object.entries(c)) metrics.gossipMembers.set({ mesh_status: k }, v);
   }, 1000);
 
-  const api = await listenMtls({
-    name: "registry",
-    bindAddress: g.bindAddress,
-    port: g.port,
-    certs,
-    metrics,
-    handler: route({
+  const apiRoutes = route({
       [`POST ${registryPaths.register}`]: async (req, res) => {
         const reg = await readJson(req, registrationSchema);
         peers.set(reg.nodeId, { reg, lastSeen: performance.now(), lastSeenWall: Date.now(), left: !!reg.leaving });
@@ -106,14 +100,22 @@ export async function startRegistry(cfg: NodeConfig): Promise<Running> {
       },
       [`POST ${registryPaths.acquire}`]: async (req, res) => {
         const b = await readJson(req, acquireRequestSchema);
-        sendJson(res, 200, store.acquire(b.scope, b.nodeId, b.durationMs));
+        sendJson(res, 200, store.acquire(b.scope, b.nodeId, b.durationMs, { term: b.seenTerm, fence: b.seenFence }));
       },
       [`POST ${registryPaths.release}`]: async (req, res) => {
         const b = await readJson(req, releaseRequestSchema);
         sendJson(res, 200, { released: store.release(b.scope, b.nodeId, b.fenceToken) });
       },
       [`GET ${registryPaths.leases}`]: (_q, res) => sendJson(res, 200, { tokens: store.tokens() }),
-    }),
+    });
+  const api = await listenMtls({
+    name: "registry",
+    bindAddress: g.bindAddress,
+    port: g.port,
+    certs,
+    metrics,
+    // The gossip-partition toggle on the registry cuts its API off: a registry outage on demand.
+    handler: (req, res, url) => (chaos.get(chaosNames.gossipPartition) ? void req.socket.destroy() : apiRoutes(req, res, url)),
   });
 
   const control = await startControlServer({

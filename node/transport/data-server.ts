@@ -77,6 +77,7 @@ export async function startDataServer(opts: {
     })().catch(() => res.destroy());
   });
   server.on("sessionError", () => undefined);
+  server.setTimeout(15_000);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(opts.port, opts.bindAddress, () => resolve());
