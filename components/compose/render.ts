@@ -60,7 +60,8 @@ function renderService(model: EnvironmentModel<string>, s: ServiceSpec<string>):
 
 export function renderCompose(model: EnvironmentModel<string>): RenderedCompose {
   const document = {
-    name: model.prefix,
+    // 2.4 is the single-host format that both docker-compose 1.x and the compose plugin read.
+    version: "2.4",
     services: Object.fromEntries(model.services.map((s) => [s.name, renderService(model, s)])),
     networks: { [model.network]: { name: model.network, labels: model.labels } },
     volumes: Object.fromEntries(
