@@ -3,6 +3,8 @@
 // dashboard query has data; a new run id rotates certificates in place; `env:down` leaves nothing.
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { agentApi } from "../../agent/contract.ts";
+import { capabilitiesBody } from "../../agent/protocol.ts";
 import { queryProblems, runDashboardQueries } from "../../components/observability/index.ts";
 import { metrics, defaultLeadershipScope, paths } from "../../contract/meshkit.ts";
 import { labelled, requireEngines, root } from "./engines.ts";
@@ -98,6 +100,22 @@ describe("chaos environment on Docker", () => {
       return r[0]?.value[1] === "1" ? r : undefined;
     });
     expect(leaders).toHaveLength(1);
+  });
+
+  it("runs an authenticated fault agent beside every node that sees its node's process", async () => {
+    const token = JSON.parse(
+      (await execa("pulumi", ["stack", "output", "agentToken", "--show-secrets", "--json", "--stack", stack], { cwd: root })).stdout,
+    ) as string;
+    for (const node of outputs.nodes) {
+      expect(new URL(node.agentUrl).hostname).toBe("127.0.0.1");
+      expect((await fetch(`${node.agentUrl}${agentApi.paths.capabilities}`)).status, node.name).toBe(401);
+      const res = await fetch(`${node.agentUrl}${agentApi.paths.capabilities}`, { headers: { authorization: `Bearer ${token}` } });
+      expect(res.status, node.name).toBe(200);
+      const caps = capabilitiesBody.parse(await res.json());
+      expect(caps.netAdmin, node.name).toBe(true);
+      expect(caps.pidVisibility.nodeProcessVisible, node.name).toBe(true);
+      expect(caps.iptables.available, node.name).toBe(true);
+    }
   });
 
   it("answers every dashboard panel's query from the live Prometheus (data wherever an idle mesh has it)", async () => {
