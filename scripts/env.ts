@@ -5,16 +5,22 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { LocalWorkspace, type OutputMap, type Stack } from "@pulumi/pulumi/automation/index.js";
+import { execa } from "execa";
 import { initialRunId, parseSettings, projectName } from "../components/config.ts";
+import { labelKeys } from "../components/model/environment.ts";
 import { buildImages } from "./images.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
-const usage = `usage: npm run env:<up|down|reset> -- [--stack NAME] [--nodes N] [--json]
+const usage = `usage: npm run env:<up|down|reset|purge> -- [--stack NAME] [--nodes N] [--json]
 
-  up     build images if needed, then create or update the environment stack
+  up     build images if needed, then create or update the environment stack (refreshing it first,
+         so containers that vanished behind Pulumi's back are recreated)
   down   destroy every resource of the stack (containers, network, volumes)
   reset  down, then up with a new run id (rotates every certificate and the agent token)
+  purge  down where the state allows it, then remove every container, network and volume labelled
+         with the stack, even ones no state knows of (a crashed run, another checkout), and forget
+         the stack's state
 
   --stack NAME  stack to use (default: local)
   --nodes N     number of MeshKit nodes (default: the stack's setting, 3)
@@ -23,7 +29,7 @@ const usage = `usage: npm run env:<up|down|reset> -- [--stack NAME] [--nodes N] 
   --json        print the stack outputs as one JSON line on stdout at the end
   --help        this text`;
 
-export type Command = "up" | "down" | "reset";
+export type Command = "up" | "down" | "reset" | "purge";
 
 export interface EnvOptions {
   readonly command: Command;
@@ -50,8 +56,8 @@ export function parseCommandLine(argv: readonly string[]): EnvOptions | "help" {
   });
   if (values.help) return "help";
   const command = positionals[0];
-  if (command !== "up" && command !== "down" && command !== "reset") {
-    throw new UsageError(`unknown command ${JSON.stringify(command ?? "")}: expected up, down or reset`);
+  if (command !== "up" && command !== "down" && command !== "reset" && command !== "purge") {
+    throw new UsageError(`unknown command ${JSON.stringify(command ?? "")}: expected up, down, reset or purge`);
   }
   if (positionals.length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[1])}`);
   let nodes: number | undefined;
@@ -92,11 +98,44 @@ async function up(stack: Stack, options: EnvOptions, rotate: boolean): Promise<v
     [`${projectName}:images`]: { value: JSON.stringify(images) },
     ...(options.nodes !== undefined ? { [`${projectName}:nodes`]: { value: String(options.nodes) } } : {}),
   });
-  await stack.up({ onOutput: progress, color: "never" });
+  await stack.up({ onOutput: progress, color: "never", refresh: true });
+}
+
+/** Removes what carries the stack's label, whatever the state says; returns what it removed. */
+async function purgeLabelled(stackName: string): Promise<string[]> {
+  const filter = ["--filter", `label=${labelKeys.stack}=${stackName}`, "--filter", `label=${labelKeys.project}=${projectName}`];
+  const removed: string[] = [];
+  const ids = async (...args: string[]) => (await execa("docker", [...args, "-q", ...filter])).stdout.split("\n").filter(Boolean);
+  for (const [kind, list, remove] of [
+    ["container", ["ps", "-a"], ["rm", "-f", "-v"]],
+    ["network", ["network", "ls"], ["network", "rm"]],
+    ["volume", ["volume", "ls"], ["volume", "rm", "-f"]],
+  ] as const) {
+    const found = await ids(...list);
+    if (found.length > 0) await execa("docker", [...remove, ...found]);
+    removed.push(...found.map((id) => `${kind} ${id.slice(0, 12)}`));
+  }
+  return removed;
+}
+
+async function purge(stack: Stack, name: string): Promise<void> {
+  try {
+    await stack.destroy({ onOutput: progress, color: "never" });
+  } catch (error) {
+    progress(`purge: destroy through the state failed, removing by label instead (${(error as Error).message.split("\n")[0]})`);
+  }
+  const removed = await purgeLabelled(name);
+  progress(removed.length > 0 ? `purge: removed ${removed.join(", ")}` : "purge: nothing labelled was left");
+  // The stack file is committed (stacks/), so its configuration stays.
+  await stack.workspace.removeStack(name, { force: true, preserveConfig: true });
 }
 
 export async function run(options: EnvOptions): Promise<Record<string, unknown>> {
   const stack = await openStack(options.stack);
+  if (options.command === "purge") {
+    await purge(stack, options.stack);
+    return {};
+  }
   if (options.command !== "up") {
     await stack.destroy({ onOutput: progress, color: "never" });
   }

@@ -63,6 +63,10 @@ let outputs: Outputs;
 
 beforeAll(async () => {
   await requireEngines();
+  // Whatever an earlier run on this machine left behind (a killed CI job, another checkout's state)
+  // must not make this run fail or pass by accident.
+  const purge = await envCommand("purge");
+  if (purge.exitCode !== 0) throw new Error(`env:purge failed:\n${purge.all}`);
   const up = await envCommand("up", "--nodes", "3", "--json");
   if (up.exitCode !== 0) throw new Error(`env:up failed:\n${up.all}`);
   outputs = lastJsonLine(up.stdout);

@@ -15,7 +15,7 @@ describe("env command line", () => {
   });
 
   it("rejects bad input with a message that says what was expected", () => {
-    expect(() => parseCommandLine(["launch"])).toThrow(/expected up, down or reset/);
+    expect(() => parseCommandLine(["launch"])).toThrow(/expected up, down, reset or purge/);
     expect(() => parseCommandLine(["up", "--nodes", "three"])).toThrow(/--nodes expects a whole number/);
     expect(() => parseCommandLine(["up", "--nodes", "0"])).toThrow(UsageError);
     expect(() => parseCommandLine(["up", "--nodes", "0"])).toThrow(/nodes/);
