@@ -141,10 +141,13 @@ export class Membership {
     return "Left";
   }
 
-  /** A node sees itself Alive when it exchanged gossip recently, or when it is alone by design. */
+  /**
+   * A node sees itself Alive when it exchanged gossip recently, or when it is alone by design (no seeds
+   * and no member known). A node that lost all its peers is cut off, not alone.
+   */
   selfAlive(): boolean {
     if (this.now() - this.lastExchange <= this.timing.suspicionMs) return true;
-    return !this.hasSeeds && [...this.members.values()].every((r) => this.statusOf(r) === "Left");
+    return !this.hasSeeds && this.members.size === 0;
   }
 
   message(metadataSample: number): GossipMessage {

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chaosNames, chaosToggle, defaults, leftAfterMs, metrics } from "../../../contract/meshkit.ts";
 import { type LocalMesh, type LocalProcess, startLocalMesh } from "../../../node/local/mesh.ts";
-import { metricsText, peerStatuses, post, sample, waitFor } from "./helpers.ts";
+import { leaderAt, metricsText, peerStatuses, post, sample, waitFor } from "./helpers.ts";
 
 describe("membership under faults", () => {
   let mesh: LocalMesh;
@@ -36,8 +36,9 @@ describe("membership under faults", () => {
       expect(suspectAt - t0).toBeGreaterThanOrEqual(suspicion - 1500);
       const leftAt = await seenAs([a, b], paused.nodeId, "Left", leftAfterMs + 10_000);
       expect(leftAt - t0).toBeGreaterThanOrEqual(leftAfterMs - 1500);
-      const m = await metricsText(a.controlUrl);
-      expect(sample(m, metrics.gossipMembers.name, { mesh_status: "left" })).toBe(1);
+      await waitFor("left gauge", 3000, async () =>
+        sample(await metricsText(a.controlUrl), metrics.gossipMembers.name, { mesh_status: "left" }) === 1 ? true : undefined,
+      );
     } finally {
       paused.child.kill("SIGCONT");
     }
@@ -49,16 +50,26 @@ describe("membership under faults", () => {
     expect(Object.keys(own)).toHaveLength(3);
   });
 
-  it("a node cut off from gossip is Suspect then Left on the other side, sees itself not Alive, and heals", async () => {
-    const [a, cut, b] = mesh.nodes as [LocalProcess, LocalProcess, LocalProcess];
+  it("a leader cut off from gossip is Suspect then Left on the other side, stops leading, and heals", async () => {
+    const leader = await waitFor("a leader", 20_000, () => leaderAt(mesh.registry.controlUrl));
+    const cut = mesh.nodes.find((n) => n.nodeId === leader.leaderId)!;
+    const [a, b] = mesh.nodes.filter((n) => n !== cut) as [LocalProcess, LocalProcess];
     expect((await post(`${cut.controlUrl}${chaosToggle(chaosNames.gossipPartition, "start")}`)).status).toBe(200);
     try {
       await seenAs([a, b], cut.nodeId, "Suspect", suspicion + 10_000);
+      // It no longer sees itself Alive, so it does not renew: a connected node takes over.
+      const successor = await waitFor("a connected successor", suspicion + defaults.leadership.leaseDurationMs + 5000, async () => {
+        const t = await leaderAt(mesh.registry.controlUrl);
+        return t && t.leaderId !== cut.nodeId ? t : undefined;
+      });
+      expect(successor.term).toBeGreaterThan(leader.term);
       await seenAs([a, b], cut.nodeId, "Left", leftAfterMs + 10_000);
       // Both sides of the cut see it: the isolated node no longer sees the others (nor itself) Alive.
       const own = await peerStatuses(cut.controlUrl);
       expect(own[a.nodeId]).not.toBe("Alive");
       expect(own[cut.nodeId]).toBe("Suspect");
+      expect((await leaderAt(mesh.registry.controlUrl))?.leaderId).not.toBe(cut.nodeId);
+      expect(sample(await metricsText(cut.controlUrl), metrics.isLeader.name)).toBe(0);
     } finally {
       await post(`${cut.controlUrl}${chaosToggle(chaosNames.gossipPartition, "stop")}`);
     }
