@@ -131,6 +131,8 @@ async function failover(signal: "SIGKILL" | "SIGTERM") {
       const leader = mesh.nodes.find((n) => n.nodeId === before.leaderId)!;
       // Let the mesh see every member Alive again before each trial.
       await waitFormed(mesh, 60_000);
+      // Kill at a random point of the lease cycle, not right after an election.
+      await sleep(Math.random() * 5000);
       const t0 = performance.now();
       leader.child.kill(signal);
       let after;
