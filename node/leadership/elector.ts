@@ -96,6 +96,7 @@ export class Elector {
       r = await this.o.registry.acquire(scope, this.o.nodeId, this.o.leaseDurationMs, {
         term: s.token?.term ?? 0,
         fence: s.token?.fenceToken ?? 0,
+        renewFence: s.leading ? s.token?.fenceToken : undefined,
       });
     } catch (e) {
       if (!s.leading) s.vacantSince ??= sent;

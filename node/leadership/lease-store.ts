@@ -24,7 +24,12 @@ export class LeaseStore {
     this.listeners.push(l);
   }
 
-  acquire(scope: string, nodeId: string, durationMs: number, seen: { term?: number; fence?: number } = {}): AcquireResponse {
+  acquire(
+    scope: string,
+    nodeId: string,
+    durationMs: number,
+    seen: { term?: number; fence?: number; renewFence?: number } = {},
+  ): AcquireResponse {
     this.expire();
     // A registry that restarted has lost its counters; the candidates remember the highest ones.
     this.terms.set(scope, Math.max(this.terms.get(scope) ?? 0, seen.term ?? 0));
@@ -32,7 +37,12 @@ export class LeaseStore {
     const cur = this.held.get(scope);
     const t = this.now();
     if (cur && cur.token.leaderId !== nodeId) return { granted: false, token: cur.token, previous: null };
-    if (cur) {
+    if (cur && seen.renewFence !== cur.token.fenceToken) {
+      // The same node id without the current token: a restarted holder. Its old lease ends here.
+      this.held.delete(scope);
+      this.lastEnded.set(scope, { leaderId: nodeId, reason: "released", at: t });
+      this.emit({ kind: "SteppedDown", token: cur.token, reason: "holder restarted" });
+    } else if (cur) {
       cur.expiresAtMono = t + durationMs;
       cur.token = { ...cur.token, expiresAt: new Date(Date.now() + durationMs).toISOString() };
       this.emit({ kind: "Renewed", token: cur.token, reason: "renewed" });

@@ -33,6 +33,8 @@ export const acquireRequestSchema = z.object({
   /** Highest term and fence token the node has seen, so a restarted registry never issues lower ones. */
   seenTerm: z.number().int().min(0).optional(),
   seenFence: z.number().int().min(0).optional(),
+  /** The fence token of the lease being renewed; without it (e.g. a restarted holder) it is a new acquisition. */
+  renewFence: z.number().int().optional(),
 });
 
 export const acquireResponseSchema = z.object({

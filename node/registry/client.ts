@@ -6,7 +6,12 @@ import { type Registration, registrationReplySchema } from "./protocol.ts";
 import { z } from "zod";
 
 export interface RegistryClient {
-  acquire(scope: string, nodeId: string, durationMs: number, seen?: { term: number; fence: number }): Promise<AcquireResponse>;
+  acquire(
+    scope: string,
+    nodeId: string,
+    durationMs: number,
+    seen?: { term: number; fence: number; renewFence?: number },
+  ): Promise<AcquireResponse>;
   release(scope: string, nodeId: string, fenceToken: number): Promise<void>;
   leases(): Promise<LeaseToken[]>;
   register(r: Registration): Promise<{ nodeId: string; gossip: string }[]>;
@@ -19,7 +24,7 @@ export function createRegistryClient(client: PeerClient, address: string, timeou
         await client.postJson(
           address,
           registryPaths.acquire,
-          { scope, nodeId, durationMs, seenTerm: seen?.term, seenFence: seen?.fence },
+          { scope, nodeId, durationMs, seenTerm: seen?.term, seenFence: seen?.fence, renewFence: seen?.renewFence },
           timeoutMs,
         ),
       ),

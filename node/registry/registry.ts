@@ -100,7 +100,7 @@ export async function startRegistry(cfg: NodeConfig): Promise<Running> {
       },
       [`POST ${registryPaths.acquire}`]: async (req, res) => {
         const b = await readJson(req, acquireRequestSchema);
-        sendJson(res, 200, store.acquire(b.scope, b.nodeId, b.durationMs, { term: b.seenTerm, fence: b.seenFence }));
+        sendJson(res, 200, store.acquire(b.scope, b.nodeId, b.durationMs, { term: b.seenTerm, fence: b.seenFence, renewFence: b.renewFence }));
       },
       [`POST ${registryPaths.release}`]: async (req, res) => {
         const b = await readJson(req, releaseRequestSchema);

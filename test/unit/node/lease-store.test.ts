@@ -12,7 +12,7 @@ describe("lease store", () => {
     expect(a).toMatchObject({ granted: true, token: { leaderId: "a", term: 1, fenceToken: 1 }, previous: null });
     expect(store.acquire("global-control", "b", 8000)).toMatchObject({ granted: false, token: { leaderId: "a" } });
     now = 5000;
-    expect(store.acquire("global-control", "a", 8000)).toMatchObject({ granted: true, token: { term: 1, fenceToken: 1 } });
+    expect(store.acquire("global-control", "a", 8000, { renewFence: 1 })).toMatchObject({ granted: true, token: { term: 1, fenceToken: 1 } });
     now = 12_999;
     expect(store.acquire("global-control", "b", 8000).granted).toBe(false);
     now = 13_001;
@@ -24,6 +24,12 @@ describe("lease store", () => {
     expect(store.release("global-control", "b", 1)).toBe(false);
     expect(store.release("global-control", "b", 2)).toBe(true);
     expect(store.acquire("global-control", "c", 8000)).toMatchObject({ token: { term: 3, fenceToken: 3 }, previous: { reason: "released" } });
+  });
+
+  it("a restarted holder (same id, no token) gets a new term", () => {
+    const store = new LeaseStore(() => 0);
+    store.acquire("global-control", "a", 8000);
+    expect(store.acquire("global-control", "a", 8000).token).toMatchObject({ leaderId: "a", term: 2, fenceToken: 2 });
   });
 
   it("a restarted registry continues above what candidates have seen", () => {
