@@ -66,10 +66,12 @@ describe("membership under faults", () => {
       await seenAs([a, b], cut.nodeId, "Left", leftAfterMs + 10_000);
       // Both sides of the cut see it: the isolated node no longer sees the others (nor itself) Alive.
       const own = await peerStatuses(cut.controlUrl);
-      expect(own[a.nodeId]).not.toBe("Alive");
-      expect(own[cut.nodeId]).toBe("Suspect");
-      expect((await leaderAt(mesh.registry.controlUrl))?.leaderId).not.toBe(cut.nodeId);
-      expect(sample(await metricsText(cut.controlUrl), metrics.isLeader.name)).toBe(0);
+      const seen = `${cut.nodeId} sees ${JSON.stringify(own)}`;
+      expect(own[a.nodeId], seen).not.toBe("Alive");
+      expect(own[cut.nodeId], seen).toBe("Suspect");
+      const now = await leaderAt(mesh.registry.controlUrl);
+      expect(now?.leaderId, `registry leader ${JSON.stringify(now)}`).not.toBe(cut.nodeId);
+      expect(sample(await metricsText(cut.controlUrl), metrics.isLeader.name), "is_leader of the cut node").toBe(0);
     } finally {
       await post(`${cut.controlUrl}${chaosToggle(chaosNames.gossipPartition, "stop")}`);
     }
