@@ -12,7 +12,7 @@ import {
   shardScopeHeader,
 } from "../../../contract/meshkit.ts";
 import { type LocalMesh, startLocalMesh } from "../../../node/local/mesh.ts";
-import { getJson, leaderAt, metricsText, peerStatuses, post, type Token, waitFor } from "./helpers.ts";
+import { getJson, leaderAt, metricsText, peerStatuses, post, sample, type Token, waitFor } from "./helpers.ts";
 
 describe("mesh formation and leadership", () => {
   let mesh: LocalMesh;
@@ -75,6 +75,10 @@ describe("mesh formation and leadership", () => {
     const notReady = await getJson(`${n}${paths.readyz}`);
     expect(notReady.status).toBe(503);
     expect(notReady.body).toMatchObject({ status: "unavailable", mode: "ready", draining: true });
+    // The workload's requests to the draining node are answered 503 (with Retry-After).
+    await waitFor("503s while draining", 15_000, async () =>
+      sample(await metricsText(n), metrics.httpRequestsCompleted.name, { http_response_status_code: "503" }) > 0 ? true : undefined,
+    );
     expect((await post(`${n}${paths.upgradeResume}`)).body.draining).toBe(false);
     expect((await getJson(`${n}${paths.upgrade}`)).body.draining).toBe(false);
 
