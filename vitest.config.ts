@@ -8,7 +8,7 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["test/unit/**/*.test.ts", "node/**/*.test.ts", "agent/**/*.test.ts", "components/**/*.test.ts"],
+          include: ["test/unit/**/*.test.ts"],
           testTimeout: 60_000,
         },
       },

@@ -5,23 +5,19 @@ import { createHash } from "node:crypto";
 import { copyFile, mkdir, readFile, readdir, rm, stat } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
 import { execa } from "execa";
 import { imageNames } from "../components/config.ts";
+import { bundle, type BundleName } from "./lib/bundle.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 interface ImageRecipe {
   readonly name: keyof typeof imageNames;
-  /** Entry point bundled to app/<bundle>, for images that run our TypeScript. */
-  readonly entry?: { readonly source: string; readonly bundle: string };
+  /** Our TypeScript the image runs, bundled to app/meshkit-<name>.mjs beside bin/node. */
+  readonly bundle?: BundleName;
 }
 
-export const recipes: readonly ImageRecipe[] = [
-  { name: "node", entry: { source: "node/main.ts", bundle: "meshkit-node.mjs" } },
-  { name: "agent", entry: { source: "agent/main.ts", bundle: "meshkit-agent.mjs" } },
-  { name: "prometheus" },
-];
+export const recipes: readonly ImageRecipe[] = [{ name: "node", bundle: "node" }, { name: "agent", bundle: "agent" }, { name: "prometheus" }];
 
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
@@ -44,21 +40,11 @@ async function stage(recipe: ImageRecipe): Promise<string> {
   await rm(context, { recursive: true, force: true });
   await mkdir(context, { recursive: true });
   await copyFile(join(root, "images", recipe.name, "Dockerfile"), join(context, "Dockerfile"));
-  if (recipe.entry) {
+  if (recipe.bundle) {
     await mkdir(join(context, "bin"));
     // The Node that runs this script is the project's Node 22 (node_modules/.bin/node).
     await copyFile(process.execPath, join(context, "bin", "node"));
-    await build({
-      entryPoints: [join(root, recipe.entry.source)],
-      outfile: join(context, "app", recipe.entry.bundle),
-      bundle: true,
-      platform: "node",
-      format: "esm",
-      target: "node22",
-      // Bundled CommonJS dependencies still call require(); give the ESM bundle one.
-      banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-      logLevel: "error",
-    });
+    await bundle(recipe.bundle, join(context, "app", `meshkit-${recipe.bundle}.mjs`));
   }
   return context;
 }

@@ -26,7 +26,11 @@ export class Gossiper {
   private timer: NodeJS.Timeout | undefined;
   private inflight = new Set<string>();
 
-  constructor(private readonly o: GossiperOptions) {}
+  private readonly o: GossiperOptions;
+
+  constructor(o: GossiperOptions) {
+    this.o = o;
+  }
 
   start(): void {
     const loop = () => {

@@ -70,13 +70,19 @@ export class Membership {
   private changeListeners: (() => void)[] = [];
   private lastAliveSet = "";
 
-  constructor(
-    private self: Digest,
-    private selfMetadata: PeerMetadata,
-    private readonly timing: Timing,
-    private readonly hasSeeds: boolean,
-    private readonly now: () => number = () => performance.now(),
-  ) {}
+  private self: Digest;
+  private selfMetadata: PeerMetadata;
+  private readonly timing: Timing;
+  private readonly hasSeeds: boolean;
+  private readonly now: () => number;
+
+  constructor(self: Digest, selfMetadata: PeerMetadata, timing: Timing, hasSeeds: boolean, now: () => number = () => performance.now()) {
+    this.self = self;
+    this.selfMetadata = selfMetadata;
+    this.timing = timing;
+    this.hasSeeds = hasSeeds;
+    this.now = now;
+  }
 
   get selfDigest(): Digest {
     return this.self;

@@ -35,7 +35,10 @@ export class Elector {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
 
-  constructor(private readonly o: ElectorOptions) {
+  private readonly o: ElectorOptions;
+
+  constructor(o: ElectorOptions) {
+    this.o = o;
     for (const s of o.scopes) {
       this.state.set(s, { token: null, leading: false, localExpiry: 0, vacantSince: null });
       o.metrics.isLeader.set({ mesh_scope: s }, 0);

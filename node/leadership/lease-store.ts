@@ -18,7 +18,11 @@ export class LeaseStore {
   private fence = 0;
   private readonly listeners: ((e: StoreEvent) => void)[] = [];
 
-  constructor(private readonly now: () => number = () => performance.now()) {}
+  private readonly now: () => number;
+
+  constructor(now: () => number = () => performance.now()) {
+    this.now = now;
+  }
 
   onEvent(l: (e: StoreEvent) => void): void {
     this.listeners.push(l);

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { certificateEnv, envKey } from "../../contract/meshkit.ts";
-import { buildNodeBundle, repoRoot } from "./bundle.ts";
+import { bundle as buildBundle, repoRoot } from "../../scripts/lib/bundle.ts";
 import { type Ca, createCa, createLeaf, type LeafFiles, writeLeaf } from "./certs.ts";
 
 /** V8 flags that keep an idle node small (see benchmarks/README.md); mirrored in images/node/Dockerfile. */
@@ -136,7 +136,7 @@ export async function startLocalMesh(o: LocalMeshOptions): Promise<LocalMesh> {
     if (!o.keepDir) rmSync(dir, { recursive: true, force: true });
   };
   try {
-    const bundle = await buildNodeBundle(join(dir, "meshkit-node.mjs"));
+    const bundle = await buildBundle("node", join(dir, "meshkit-node.mjs"));
     const ca = await createCa();
     const flags = o.flags ?? nodeFlags;
     const registry = await spawnProcess(bundle, dir, ca, "registry", "registry", {}, flags);

@@ -42,7 +42,10 @@ export class ShardTable {
   private mapVersion = 0;
   private rebalanceSeq = 0;
 
-  constructor(private readonly o: ShardTableOptions) {
+  private readonly o: ShardTableOptions;
+
+  constructor(o: ShardTableOptions) {
+    this.o = o;
     this.shards = Array.from({ length: o.count }, () => ({
       owner: null,
       replicas: [],

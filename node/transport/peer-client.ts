@@ -6,12 +6,13 @@ import type { CertificateSource } from "../tls/certificates.ts";
 import { isHandshakeError } from "../tls/certificates.ts";
 
 export class PeerRequestError extends Error {
-  constructor(
-    message: string,
-    readonly handshake: boolean,
-    readonly status?: number,
-  ) {
+  readonly handshake: boolean;
+  readonly status?: number;
+
+  constructor(message: string, handshake: boolean, status?: number) {
     super(message);
+    this.handshake = handshake;
+    this.status = status;
   }
 }
 

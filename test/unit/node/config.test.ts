@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { certificateEnv, envKey } from "../../../contract/meshkit.ts";
 import { ConfigError, loadConfig, parseDurationMs } from "../../../node/config.ts";
-import { buildNodeBundle } from "../../../node/local/bundle.ts";
+import { bundle as buildBundle } from "../../../scripts/lib/bundle.ts";
 
 const certs = {
   [certificateEnv.gossipCert]: "/c.pem",
@@ -29,7 +29,7 @@ describe("configuration", () => {
   let bundle: string;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "meshkit-config-"));
-    bundle = await buildNodeBundle(join(dir, "node.mjs"));
+    bundle = await buildBundle("node", join(dir, "node.mjs"));
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
