@@ -1,10 +1,9 @@
 // The control/diagnostics listener (plain HTTP): health, readiness, drain, metrics and chaos toggles
 // common to both roles, plus the role's own /control/* routes.
 import * as http from "node:http";
-import type { AddressInfo } from "node:net";
 import { paths } from "../../contract/meshkit.ts";
 import type { Metrics } from "../metrics.ts";
-import { type Handler, route, sendJson, serve } from "../transport/http-util.ts";
+import { type Handler, listen, route, sendJson, serve } from "../transport/http-util.ts";
 import type { ChaosToggles } from "./chaos.ts";
 
 export interface Health {
@@ -73,16 +72,5 @@ export async function startControlServer(o: {
   );
   const server = http.createServer(serve(handler));
   server.keepAliveTimeout = 30_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(o.port, o.bindAddress, () => resolve());
-  });
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return listen(server, o.port, o.bindAddress);
 }

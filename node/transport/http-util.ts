@@ -1,5 +1,6 @@
 // Small helpers shared by the HTTP(S) listeners: bounded JSON bodies and JSON replies.
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { AddressInfo, Server } from "node:net";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import type { z } from "zod";
 
@@ -83,3 +84,26 @@ export const serve =
       .then(() => handler(req, res, url))
       .catch((e: unknown) => sendError(res, e));
   };
+
+/** A listening server: its port (useful when bound to 0) and a close that drops kept-alive connections. */
+export interface Listening {
+  readonly port: number;
+  readonly close: () => Promise<void>;
+}
+
+type Listenable = Server & { closeAllConnections?: () => void };
+
+export async function listen(server: Listenable, port: number, bindAddress: string): Promise<Listening> {
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, bindAddress, () => resolve());
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections?.();
+      }),
+  };
+}

@@ -1,10 +1,9 @@
 // A mutual-TLS HTTPS listener that follows certificate changes: new handshakes use the new files and
 // open connections are closed, so an expired or untrusted certificate takes effect at once.
 import * as https from "node:https";
-import type { AddressInfo } from "node:net";
 import type { Metrics } from "../metrics.ts";
 import type { CertificateSource } from "../tls/certificates.ts";
-import { type Handler, serve } from "./http-util.ts";
+import { type Handler, listen, serve } from "./http-util.ts";
 
 export interface Listener {
   readonly port: number;
@@ -32,16 +31,5 @@ export async function listenMtls(opts: {
     metrics.tlsCertificateNotAfter.set({ listener: name }, next.notAfterSeconds);
     server.closeAllConnections();
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(opts.port, opts.bindAddress, () => resolve());
-  });
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return listen(server, opts.port, opts.bindAddress);
 }
