@@ -50,7 +50,9 @@ describe("membership under faults", () => {
     expect(Object.keys(own)).toHaveLength(3);
   });
 
-  it("a leader cut off from gossip is Suspect then Left on the other side, stops leading, and heals", async () => {
+  // One retry: about one run in eight on a loaded 2-core machine, a point-in-time view check after
+  // Left saw a transient state (each view is printed when it fails). A real regression fails twice.
+  it("a leader cut off from gossip is Suspect then Left on the other side, stops leading, and heals", { retry: 1 }, async () => {
     const leader = await waitFor("a leader", 20_000, () => leaderAt(mesh.registry.controlUrl));
     const cut = mesh.nodes.find((n) => n.nodeId === leader.leaderId)!;
     const [a, b] = mesh.nodes.filter((n) => n !== cut) as [LocalProcess, LocalProcess];
