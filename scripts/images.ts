@@ -6,7 +6,8 @@ import { copyFile, mkdir, readFile, readdir, rm, stat } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
-import { imageNames } from "../components/config.ts";
+import { imageNames, projectName } from "../components/config.ts";
+import { labelKeys } from "../components/model/environment.ts";
 import { bundle, type BundleName } from "./lib/bundle.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -65,7 +66,7 @@ export async function buildImages(log: (line: string) => void): Promise<Record<s
       log(`${tag} is up to date`);
     } else {
       log(`building ${tag} (context ${((await dirSize(context)) / 1e6).toFixed(0)} MB)`);
-      await execa("docker", ["build", "-q", "-t", tag, "-t", `${repository}:latest`, context], {
+      await execa("docker", ["build", "-q", "-t", tag, "-t", `${repository}:latest`, "--label", `${labelKeys.project}=${projectName}`, context], {
         env: { DOCKER_BUILDKIT: "0" },
       });
       log(`built ${tag} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
