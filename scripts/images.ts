@@ -66,7 +66,7 @@ export async function buildImages(log: (line: string) => void): Promise<Record<s
       log(`${tag} is up to date`);
     } else {
       log(`building ${tag} (context ${((await dirSize(context)) / 1e6).toFixed(0)} MB)`);
-      await execa("docker", ["build", "-q", "-t", tag, "-t", `${repository}:latest`, "--label", `${labelKeys.project}=${projectName}`, context], {
+      await execa("docker", ["build", "-q", "--force-rm", "-t", tag, "-t", `${repository}:latest`, "--label", `${labelKeys.project}=${projectName}`, context], {
         env: { DOCKER_BUILDKIT: "0" },
       });
       log(`built ${tag} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
