@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { hostPorts, type EnvironmentSettings } from "./config.ts";
-import { agentName, buildEnvironmentModel, nodeName, registryName } from "./model/build.ts";
+import { buildEnvironmentModel, nodeName, registryName } from "./model/build.ts";
 import { environmentObservabilityFiles } from "./model/observability.ts";
 import { FaultSidecar } from "./fault-sidecar.ts";
 import { Mesh } from "./mesh.ts";
@@ -66,14 +66,10 @@ export class ChaosEnvironment extends pulumi.ComponentResource {
 
     const platform = new DockerPlatform(model, this);
     this.mesh = new Mesh("mesh", { platform, services: model.services }, { parent: this });
-    this.sidecars = nodeNames.map(
-      (node) =>
-        new FaultSidecar(
-          agentName(node),
-          { platform, service: model.services.find((s) => s.name === agentName(node))! },
-          { parent: this, dependsOn: [this.mesh] },
-        ),
-    );
+    // Each agent waits only for its own node's container (the platform makes that dependency).
+    this.sidecars = model.services
+      .filter((s) => s.role === "agent")
+      .map((service) => new FaultSidecar(service.name, { platform, service }, { parent: this }));
     this.observability = new Observability("observability", { platform, services: model.services }, { parent: this });
 
     const published = hostPorts(settings);
