@@ -119,6 +119,8 @@ async function purgeLabelled(stackName: string): Promise<string[]> {
 }
 
 async function purge(stack: Stack, name: string): Promise<void> {
+  // A run that was killed mid-update leaves its lock behind; purging means nobody else is updating.
+  await stack.cancel().catch(() => undefined);
   try {
     await stack.destroy({ onOutput: progress, color: "never" });
   } catch (error) {
