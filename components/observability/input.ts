@@ -56,8 +56,9 @@ const target = z
 const jobFields = {
   scheme: z.enum(["http", "https"]).default("http"),
   /**
-   * File with a bearer token (the agent's per-run token). A relative path is taken relative to the
-   * Prometheus config dir, e.g. `secrets/agent-token`; the caller writes that file, as a secret.
+   * File with a bearer token, for targets that protect their metrics (a real deployment may). A
+   * relative path is taken relative to the Prometheus config dir; the caller writes that file, as a
+   * secret. The environment's own targets need none: agent metrics are open, like any exporter's.
    */
   credentialsFile: z.string().regex(/^\S+$/, "a path without spaces").optional(),
   targets: z.array(target),
