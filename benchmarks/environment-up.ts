@@ -25,13 +25,16 @@ await buildImages(() => {});
 const compose = await execa("docker-compose", ["version", "--short"], { reject: false });
 if (compose.exitCode !== 0) throw new Error("docker-compose is not installed: apt-get install docker-compose");
 
-async function healthy(stack: string): Promise<void> {
+/** Like `env:up`, done when every health check passes; a container may be unhealthy for a while on a
+ *  loaded machine, as Pulumi's wait tolerates too (its waitTimeout is 120 s). */
+async function healthy(stack: string, timeoutMs = 300_000): Promise<void> {
   const filter = ["--filter", `label=meshkit-chaos.stack=${stack}`];
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const waiting = await execa("docker", ["ps", "-q", ...filter, "--filter", "health=starting"]);
+    const pending = await execa("docker", ["ps", "-q", ...filter, "--filter", "health=starting"]);
     const unhealthy = await execa("docker", ["ps", "-q", ...filter, "--filter", "health=unhealthy"]);
-    if (unhealthy.stdout) throw new Error(`compose stack ${stack} has unhealthy containers`);
-    if (!waiting.stdout) return;
+    if (!pending.stdout && !unhealthy.stdout) return;
+    if (Date.now() > deadline) throw new Error(`compose stack ${stack} not healthy after ${timeoutMs / 1000} s`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
