@@ -1,6 +1,7 @@
-// Builds the environment's images from images/ with the local Docker engine, offline: each context is
-// staged (Dockerfile + the project's Node 22 binary + an esbuild bundle), hashed, and built only when
-// no image with that content tag exists yet. Prints `{"node": "meshkit-chaos/node:<hash>", …}`.
+// Builds the environment's images from images/ with the local Docker engine, offline. An image is tagged
+// with a hash of its inputs (Dockerfile, the sources it bundles, the lock file, the Node version); only
+// when no image has that tag is its context staged (Dockerfile + the project's Node 22 binary + an
+// esbuild bundle) and built. Prints `{"node": "meshkit-chaos/node:<hash>", …}`.
 import { createHash } from "node:crypto";
 import { copyFile, mkdir, readFile, readdir, rm, stat } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
@@ -28,10 +29,19 @@ async function filesUnder(dir: string): Promise<string[]> {
     .sort();
 }
 
-async function contentHash(dir: string): Promise<string> {
-  const hash = createHash("sha256");
-  for (const file of await filesUnder(dir)) {
-    hash.update(relative(dir, file)).update("\0").update(await readFile(file)).update("\0");
+/** What an image is made of; hashing it is cheap, unlike staging a context with a 120 MB binary. */
+async function inputFiles(recipe: ImageRecipe): Promise<string[]> {
+  const dockerfile = join(root, "images", recipe.name, "Dockerfile");
+  if (!recipe.bundle) return [dockerfile];
+  const sources = [recipe.bundle, "contract"].map((dir) => filesUnder(join(root, dir)));
+  const files = (await Promise.all(sources)).flat().filter((f) => f.endsWith(".ts"));
+  return [dockerfile, join(root, "package.json"), join(root, "package-lock.json"), ...files];
+}
+
+async function inputHash(recipe: ImageRecipe): Promise<string> {
+  const hash = createHash("sha256").update(recipe.bundle ? process.version : "").update("\0");
+  for (const file of await inputFiles(recipe)) {
+    hash.update(relative(root, file)).update("\0").update(await readFile(file)).update("\0");
   }
   return hash.digest("hex").slice(0, 12);
 }
@@ -59,12 +69,12 @@ export async function buildImages(log: (line: string) => void): Promise<Record<s
   const tags: Record<string, string> = {};
   for (const recipe of recipes) {
     const started = Date.now();
-    const context = await stage(recipe);
     const repository = imageNames[recipe.name];
-    const tag = `${repository}:${await contentHash(context)}`;
+    const tag = `${repository}:${await inputHash(recipe)}`;
     if (await imageExists(tag)) {
       log(`${tag} is up to date`);
     } else {
+      const context = await stage(recipe);
       log(`building ${tag} (context ${((await dirSize(context)) / 1e6).toFixed(0)} MB)`);
       await execa("docker", ["build", "-q", "--force-rm", "-t", tag, "-t", `${repository}:latest`, "--label", `${labelKeys.project}=${projectName}`, context], {
         env: { DOCKER_BUILDKIT: "0" },

@@ -38,10 +38,12 @@ const tlsFile = { cert: `${nodePaths.tlsDir}/tls.crt`, key: `${nodePaths.tlsDir}
 const httpHealthcheck = (port: number, path: string): HealthcheckSpec => ({
   // bash's /dev/tcp: no curl in the image, and no second Node process every interval.
   test: ["CMD", "/bin/bash", "-c", `exec 3<>/dev/tcp/127.0.0.1/${port} && printf 'GET ${path} HTTP/1.0\\r\\n\\r\\n' >&3 && head -1 <&3 | grep -q ' 200 '`],
-  intervalSeconds: 2,
+  // Probed every second so `up` returns soon after the node is ready; failures in the first 10 s
+  // (a loaded machine) do not count.
+  intervalSeconds: 1,
   timeoutSeconds: 2,
-  retries: 15,
-  startPeriodSeconds: 2,
+  retries: 10,
+  startPeriodSeconds: 10,
 });
 
 function certificateFiles<C>(files: CertificateFiles<C>): FileSpec<C>[] {
