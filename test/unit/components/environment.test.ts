@@ -31,7 +31,7 @@ beforeAll(async () => {
       newResource: (args) => {
         created.push({ type: args.type, name: args.name, inputs: args.inputs });
         const state: Record<string, unknown> = { ...args.inputs };
-        if (args.type === "tls:index/privateKey:PrivateKey") state.privateKeyPem = `-----BEGIN PRIVATE KEY-----\nmock ${args.name}\n`;
+        if (args.type === "tls:index/privateKey:PrivateKey") state.privateKeyPem = `mock-private-key-of-${args.name}`;
         if (args.type.startsWith("tls:index/") && args.type.endsWith("Cert")) state.certPem = pems[created.length % pems.length];
         if (args.type === "tls:index/certRequest:CertRequest") state.certRequestPem = "csr";
         if (args.type === "random:index/randomPassword:RandomPassword") state.result = "mock-agent-token-value";
@@ -96,7 +96,7 @@ describe("ChaosEnvironment component tree", () => {
     const fingerprints = await new Promise<Record<string, string>>((r) => env.certificateFingerprints.apply(r));
     expect(Object.keys(fingerprints).sort()).toEqual(["node-1", "node-2", "registry"]);
     for (const fp of Object.values(fingerprints)) expect(fp).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
-    expect(JSON.stringify(fingerprints)).not.toContain("PRIVATE KEY");
+    expect(JSON.stringify(fingerprints)).not.toContain("mock-private-key");
   });
 
   it("publishes URLs on loopback and shares the node's namespaces with its agent", async () => {
