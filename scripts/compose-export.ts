@@ -14,15 +14,27 @@ import { createCa, createLeaf } from "../node/local/certs.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
-const usage = `usage: npm run compose:export -- [--stack NAME] [--nodes N] [--grafana] [--out DIR]
+const usage = `usage: npm run compose:export -- [--stack NAME] [--nodes N] [--host-port-base P] [--grafana] [--out DIR]
 
-  --stack NAME  names containers mkc-<NAME>-* (default: local)
-  --nodes N     number of MeshKit nodes (default: 3)
+  --stack NAME        names containers mkc-<NAME>-* (default: local)
+  --nodes N           number of MeshKit nodes (default: 3)
+  --host-port-base P  first port published on 127.0.0.1 (default: 30000; layout in docs/environment.md)
   --grafana     include Grafana (its official image must be pullable)
   --out DIR     output directory (default: .artifacts/compose/<stack>)`;
 
-export async function exportCompose(options: { stack: string; nodes: number; grafana: boolean; out: string }): Promise<string> {
-  const settings = parseSettings({ nodes: options.nodes, grafana: { enabled: options.grafana } }, "compose:export");
+export interface ExportOptions {
+  readonly stack: string;
+  readonly nodes: number;
+  readonly hostPortBase?: number;
+  readonly grafana: boolean;
+  readonly out: string;
+}
+
+export async function exportCompose(options: ExportOptions): Promise<string> {
+  const settings = parseSettings(
+    { nodes: options.nodes, hostPortBase: options.hostPortBase, grafana: { enabled: options.grafana } },
+    "compose:export",
+  );
   const holders = [registryName, ...Array.from({ length: settings.nodes }, (_, i) => nodeName(i))];
   const ca = await createCa(`meshkit-chaos ${options.stack} compose CA`);
   const leaves = new Map(
@@ -59,6 +71,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       options: {
         stack: { type: "string", default: "local" },
         nodes: { type: "string", default: "3" },
+        "host-port-base": { type: "string" },
         grafana: { type: "boolean", default: false },
         out: { type: "string" },
         help: { type: "boolean", default: false },
@@ -67,9 +80,18 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     if (values.help) {
       console.log(usage);
     } else {
-      if (!/^\d+$/.test(values.nodes)) throw new Error(`--nodes expects a whole number, got ${JSON.stringify(values.nodes)}`);
+      const whole = (flag: string, v: string | undefined) => {
+        if (v !== undefined && !/^\d+$/.test(v)) throw new Error(`--${flag} expects a whole number, got ${JSON.stringify(v)}`);
+        return v === undefined ? undefined : Number(v);
+      };
       const out = resolve(values.out ?? join(root, ".artifacts", "compose", values.stack));
-      await exportCompose({ stack: values.stack, nodes: Number(values.nodes), grafana: values.grafana, out });
+      await exportCompose({
+        stack: values.stack,
+        nodes: whole("nodes", values.nodes)!,
+        hostPortBase: whole("host-port-base", values["host-port-base"]),
+        grafana: values.grafana,
+        out,
+      });
       console.log(join(out, composeFileName));
     }
   } catch (error) {
