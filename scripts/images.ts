@@ -19,7 +19,7 @@ interface ImageRecipe {
   readonly bundle?: BundleName;
 }
 
-export const recipes: readonly ImageRecipe[] = [{ name: "node", bundle: "node" }, { name: "agent", bundle: "agent" }, { name: "prometheus" }];
+const recipes: readonly ImageRecipe[] = [{ name: "node", bundle: "node" }, { name: "agent", bundle: "agent" }, { name: "prometheus" }];
 
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });

@@ -28,7 +28,7 @@ export const nodeName = (i: number): string => `node-${i + 1}`;
 export const agentName = (node: string): string => `${node}-agent`;
 
 /** Where the node image finds its certificates and keeps its data (the disk-fill target). */
-export const nodePaths = {
+const nodePaths = {
   tlsDir: "/etc/meshkit/tls",
   dataDir: "/var/lib/meshkit",
 } as const;

@@ -5,17 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chaosNames, chaosToggle, metrics, transportLabels } from "../../../contract/meshkit.ts";
 import { createLeaf, writeLeaf } from "../../../node/local/certs.ts";
 import { type LocalMesh, type LocalProcess, startLocalMesh } from "../../../node/local/mesh.ts";
-import { metricsText, peerStatuses, post, sample, waitFor } from "./helpers.ts";
+import { meshFormed, metricsText, peerStatuses, post, sample, waitFor } from "./helpers.ts";
 
 describe("certificates and transport", () => {
   let mesh: LocalMesh;
   beforeAll(async () => {
     // A higher workload rate so transport counters move quickly.
     mesh = await startLocalMesh({ nodes: 3, env: { mesh__workload__rate: "10" } });
-    await waitFor("mesh formed", 30_000, async () => {
-      const v = await Promise.all(mesh.nodes.map((n) => peerStatuses(n.controlUrl)));
-      return v.every((x) => Object.values(x).length === 3 && Object.values(x).every((s) => s === "Alive")) || undefined;
-    });
+    await meshFormed(mesh.nodes.map((n) => n.controlUrl));
   }, 120_000);
   afterAll(async () => {
     await mesh?.stop();

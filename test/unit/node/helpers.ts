@@ -69,3 +69,11 @@ export function sample(text: string, name: string, match: Record<string, string>
   }
   return sum;
 }
+
+/** Waits until every node of the mesh sees every node (itself included) Alive. */
+export async function meshFormed(controlUrls: readonly string[], deadlineMs = 30_000): Promise<void> {
+  await waitFor("mesh formed", deadlineMs, async () => {
+    const views = await Promise.all(controlUrls.map(peerStatuses));
+    return views.every((v) => Object.values(v).length === controlUrls.length && Object.values(v).every((s) => s === "Alive")) || undefined;
+  });
+}

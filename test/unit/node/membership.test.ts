@@ -3,16 +3,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chaosNames, chaosToggle, defaults, leftAfterMs, metrics } from "../../../contract/meshkit.ts";
 import { type LocalMesh, type LocalProcess, startLocalMesh } from "../../../node/local/mesh.ts";
-import { leaderAt, metricsText, peerStatuses, post, sample, waitFor } from "./helpers.ts";
+import { leaderAt, meshFormed, metricsText, peerStatuses, post, sample, waitFor } from "./helpers.ts";
 
 describe("membership under faults", () => {
   let mesh: LocalMesh;
   beforeAll(async () => {
     mesh = await startLocalMesh({ nodes: 3, env: { mesh__workload__rate: "0" } });
-    await waitFor("mesh formed", 30_000, async () => {
-      const v = await Promise.all(mesh.nodes.map((n) => peerStatuses(n.controlUrl)));
-      return v.every((x) => Object.values(x).length === 3 && Object.values(x).every((s) => s === "Alive")) || undefined;
-    });
+    await meshFormed(mesh.nodes.map((n) => n.controlUrl));
   }, 120_000);
   afterAll(async () => {
     await mesh?.stop();
