@@ -1,0 +1,12 @@
+// Which mechanisms can apply each fault kind, in order of preference: the agent uses the first whose
+// `check` passes (e.g. netem where the kernel has sch_netem, else the NFQUEUE delayer) and reports it.
+// Each mechanism lives in its own file in this folder and adds its line(s) here.
+
+import type { FaultKind } from "../../contract/meshkit.ts";
+import type { Mechanism } from "./mechanism.ts";
+
+// biome-ignore lint: mechanisms differ in their params type; the core validates with `params` first.
+type AnyMechanism = Mechanism<any>;
+
+export const mechanismsByKind: Partial<Record<FaultKind, readonly AnyMechanism[]>> = {
+};
