@@ -7,6 +7,8 @@ export MESHKIT_CACHE="${MESHKIT_CACHE:-$HOME/.cache/meshkit-chaos}"
 
 # The project's own Node 22 (npm package `node`) first, then the built toolchain (see scripts/toolchain).
 export PATH="$MESHKIT_ROOT/node_modules/.bin:$PATH"
+# Plugins the project brings itself (the dynamic-provider host; see scripts/plugins/).
+export PATH="$MESHKIT_ROOT/scripts/plugins:$PATH"
 if [[ -f "$MESHKIT_ROOT/.toolchain.env" ]]; then
   # shellcheck source=/dev/null
   source "$MESHKIT_ROOT/.toolchain.env"
