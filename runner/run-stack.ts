@@ -1,0 +1,138 @@
+// The run stack: one small Pulumi stack per run (`<env-stack>.run-<id>`) that holds only Fault
+// resources and reads the environment stack through a StackReference. Each step is one update of this
+// stack (the environment stack is never locked or touched); its destroy rolls back every fault left.
+// Driven through the Automation API with an inline program, so no language host and no program on disk.
+
+import { mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import * as pulumi from "@pulumi/pulumi";
+import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation/index.js";
+import { projectName } from "../components/config.ts";
+import { Fault } from "../faults/resource/fault.ts";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+/** Where the run project's settings and stack files live (git-ignored machine state). */
+const runsDir = join(root, ".pulumi-runs");
+export const runProjectName = `${projectName}-run`;
+
+/** One fault as the run stack declares it: one resource per node the fault plan touches. */
+export interface RunStackFault {
+  readonly id: string;
+  readonly kind: string;
+  readonly targets: readonly string[];
+  readonly ttlSeconds: number;
+  readonly agentRequests: readonly { readonly node: string; readonly params: Record<string, unknown> }[];
+}
+
+interface NodeOutput {
+  readonly name: string;
+  readonly agentUrl: string;
+}
+
+export const runStackName = (envStack: string, runId: string): string => `${envStack}.run-${runId}`;
+
+/** The inline program: the environment through a StackReference, one Fault per (fault, node). */
+function program(envStack: string, faults: readonly RunStackFault[]) {
+  return async () => {
+    const environment = new pulumi.StackReference(`organization/${projectName}/${envStack}`);
+    const nodes = environment.requireOutput("nodes") as pulumi.Output<NodeOutput[]>;
+    const token = environment.requireOutput("agentToken") as pulumi.Output<string>;
+    for (const fault of faults) {
+      for (const request of fault.agentRequests) {
+        const agentUrl = nodes.apply((list) => {
+          const node = list.find((n) => n.name === request.node);
+          if (!node) throw new Error(`fault ${fault.id}: node ${request.node} is not in environment ${envStack} (nodes: ${list.map((n) => n.name).join(", ")})`);
+          return node.agentUrl;
+        });
+        new Fault(`${fault.id}-${request.node}`, {
+          agentUrl,
+          token,
+          faultId: fault.id,
+          node: request.node,
+          kind: fault.kind,
+          params: request.params,
+          targets: [...fault.targets],
+          ttlSeconds: fault.ttlSeconds,
+        });
+      }
+    }
+    return { faults: faults.map((f) => f.id) };
+  };
+}
+
+export interface RunStackOptions {
+  /** Engine progress lines (stderr of a CLI). */
+  readonly onOutput?: (line: string) => void;
+}
+
+export class RunStack {
+  readonly name: string;
+  readonly envStack: string;
+  readonly #stack: Stack;
+  readonly #onOutput: (line: string) => void;
+
+  private constructor(name: string, envStack: string, stack: Stack, onOutput: (line: string) => void) {
+    this.name = name;
+    this.envStack = envStack;
+    this.#stack = stack;
+    this.#onOutput = onOutput;
+  }
+
+  static async open(envStack: string, runId: string, options: RunStackOptions = {}): Promise<RunStack> {
+    mkdirSync(runsDir, { recursive: true });
+    const name = runStackName(envStack, runId);
+    const stack = await LocalWorkspace.createOrSelectStack(
+      { stackName: name, projectName: runProjectName, program: program(envStack, []) },
+      { workDir: runsDir, projectSettings: { name: runProjectName, runtime: "nodejs" } },
+    );
+    return new RunStack(name, envStack, stack, options.onOutput ?? (() => {}));
+  }
+
+  /** Makes the stack hold exactly these faults: new ones are applied, missing ones reverted. */
+  async set(faults: readonly RunStackFault[]): Promise<void> {
+    this.#stack.workspace.program = program(this.envStack, faults);
+    await this.#stack.up({ onOutput: this.#onOutput, color: "never" });
+  }
+
+  /** `pulumi preview` of holding these faults: nothing is injected. */
+  async preview(faults: readonly RunStackFault[]): Promise<string> {
+    this.#stack.workspace.program = program(this.envStack, faults);
+    const result = await this.#stack.preview({ color: "never" });
+    return result.stdout;
+  }
+
+  /** Reads every fault back from its agent: faults the lease or a human removed drop out of the state. */
+  async refresh(): Promise<string> {
+    const result = await this.#stack.refresh({ onOutput: this.#onOutput, color: "never" });
+    return result.stdout;
+  }
+
+  /** The faults the state holds: resource name, fault id and node. */
+  async held(): Promise<{ faultId: string; node: string; kind: string; agentUrl: string }[]> {
+    const state = await this.#stack.exportStack();
+    const resources = (state.deployment as { resources?: { type: string; outputs?: Record<string, unknown> }[] }).resources ?? [];
+    return resources
+      .filter((r) => r.type === "pulumi-nodejs:dynamic:Resource" && r.outputs?.faultId)
+      .map((r) => ({
+        faultId: String(r.outputs!.faultId),
+        node: String(r.outputs!.node),
+        kind: String(r.outputs!.kind),
+        agentUrl: String(r.outputs!.agentUrl),
+      }));
+  }
+
+  /** Rolls back every fault the stack still holds, then forgets the stack. */
+  async destroyAndRemove(): Promise<void> {
+    await this.#stack.destroy({ onOutput: this.#onOutput, color: "never" });
+    await this.#stack.workspace.removeStack(this.name);
+  }
+}
+
+/** Run stacks that exist for an environment stack (a killed run leaves one behind). */
+export async function listRunStacks(envStack: string): Promise<string[]> {
+  mkdirSync(runsDir, { recursive: true });
+  const ws = await LocalWorkspace.create({ workDir: runsDir, projectSettings: { name: runProjectName, runtime: "nodejs" } });
+  const stacks = await ws.listStacks();
+  return stacks.map((s) => s.name).filter((n) => n.startsWith(`${envStack}.run-`));
+}
