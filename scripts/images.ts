@@ -31,11 +31,12 @@ async function filesUnder(dir: string): Promise<string[]> {
 
 /** What an image is made of; hashing it is cheap, unlike staging a context with a 120 MB binary. */
 async function inputFiles(recipe: ImageRecipe): Promise<string[]> {
-  const dockerfile = join(root, "images", recipe.name, "Dockerfile");
-  if (!recipe.bundle) return [dockerfile];
+  // The Dockerfile and whatever else its folder holds (scripts it COPYs).
+  const recipeFiles = await filesUnder(join(root, "images", recipe.name));
+  if (!recipe.bundle) return recipeFiles;
   const sources = [recipe.bundle, "contract"].map((dir) => filesUnder(join(root, dir)));
   const files = (await Promise.all(sources)).flat().filter((f) => f.endsWith(".ts"));
-  return [dockerfile, join(root, "package.json"), join(root, "package-lock.json"), ...files];
+  return [...recipeFiles, join(root, "package.json"), join(root, "package-lock.json"), ...files];
 }
 
 async function inputHash(recipe: ImageRecipe): Promise<string> {
@@ -50,7 +51,12 @@ async function stage(recipe: ImageRecipe): Promise<string> {
   const context = join(root, ".artifacts", "images", recipe.name);
   await rm(context, { recursive: true, force: true });
   await mkdir(context, { recursive: true });
-  await copyFile(join(root, "images", recipe.name, "Dockerfile"), join(context, "Dockerfile"));
+  const recipeDir = join(root, "images", recipe.name);
+  // copyFile keeps the mode, so an executable script stays executable in the image.
+  for (const file of await filesUnder(recipeDir)) {
+    await mkdir(dirname(join(context, relative(recipeDir, file))), { recursive: true });
+    await copyFile(file, join(context, relative(recipeDir, file)));
+  }
   if (recipe.bundle) {
     await mkdir(join(context, "bin"));
     // The Node that runs this script is the project's Node 22 (node_modules/.bin/node).
