@@ -1,0 +1,138 @@
+// One fault for a while: what `meshkit-chaos fault apply` does. The fault is declared in its own run
+// stack (so the engine's destroy is the rollback), its leases are renewed straight at the agents while
+// it runs (so a killed CLI leaves nothing behind once the lease runs out), and it ends with the run
+// stack's destroy — at the end of the duration, on abort (SIGINT/SIGTERM), or when a lease is lost.
+
+import { setTimeout as sleep } from "node:timers/promises";
+import { AgentClient } from "../agent/client.ts";
+import type { AppliedFault } from "../agent/protocol.ts";
+import { RunStack, type RunStackFault } from "./run-stack.ts";
+
+export interface AgentAccess {
+  readonly nodes: readonly { readonly name: string; readonly agentUrl: string }[];
+  readonly agentToken: string;
+}
+
+export interface ActiveReport {
+  readonly id: string;
+  readonly kind: string;
+  readonly targets: readonly string[];
+  readonly mechanism: string;
+  /** Step start → verified active on every agent, through the engine. */
+  readonly applyMs: number;
+  readonly agents: readonly Pick<AppliedFault, "nodeId" | "mechanism" | "applyMs" | "evidence" | "leaseExpiresAt">[];
+  readonly runStack: string;
+}
+
+export interface RevertReport {
+  readonly id: string;
+  readonly reverted: boolean;
+  /** Why the fault ended: its duration ran out, it was aborted, or an agent no longer held it. */
+  readonly reason: "duration" | "aborted" | "lease-lost";
+  /** Step start → verified reverted on every agent, through the engine. */
+  readonly revertMs: number;
+  /** Every agent was asked afterwards and none holds the fault any more. */
+  readonly verified: boolean;
+  readonly stillHeldBy: readonly string[];
+}
+
+export interface FaultRunOptions {
+  readonly envStack: string;
+  readonly access: AgentAccess;
+  readonly fault: Omit<RunStackFault, "ttlSeconds">;
+  readonly durationMs: number;
+  /** Lease of each agent's fault; renewed every third of it. */
+  readonly leaseSeconds?: number;
+  readonly signal?: AbortSignal;
+  readonly onActive?: (report: ActiveReport) => void;
+  readonly onOutput?: (line: string) => void;
+}
+
+const clientsFor = (access: AgentAccess, nodes: readonly string[]): Map<string, AgentClient> =>
+  new Map(
+    nodes.map((name) => {
+      const node = access.nodes.find((n) => n.name === name);
+      if (!node) throw new Error(`node ${name} is not in the environment (nodes: ${access.nodes.map((n) => n.name).join(", ")})`);
+      return [name, new AgentClient(node.agentUrl, access.agentToken)];
+    }),
+  );
+
+/** Which agents still hold the fault. */
+export async function holders(clients: ReadonlyMap<string, AgentClient>, faultId: string): Promise<string[]> {
+  const held = await Promise.all(
+    [...clients].map(async ([name, client]) => ((await client.list()).faults.some((f) => f.id === faultId) ? name : null)),
+  );
+  return held.filter((n): n is string => n !== null);
+}
+
+export async function runFault(options: FaultRunOptions): Promise<{ active: ActiveReport; reverted: RevertReport }> {
+  const leaseSeconds = options.leaseSeconds ?? 10;
+  const fault: RunStackFault = { ...options.fault, ttlSeconds: leaseSeconds };
+  const nodes = fault.agentRequests.map((r) => r.node);
+  const clients = clientsFor(options.access, nodes);
+  const stack = await RunStack.open(options.envStack, fault.id, { onOutput: options.onOutput });
+
+  let active: ActiveReport;
+  const applyStart = performance.now();
+  try {
+    await stack.set([fault]);
+    const applyMs = performance.now() - applyStart;
+    const applied = await Promise.all(
+      [...clients.values()].map(async (c) => (await c.list()).faults.find((f) => f.id === fault.id)),
+    );
+    const agents = applied.filter((a): a is AppliedFault => a !== undefined);
+    active = {
+      id: fault.id,
+      kind: fault.kind,
+      targets: fault.targets,
+      mechanism: [...new Set(agents.map((a) => a.mechanism))].join(","),
+      applyMs: Math.round(applyMs),
+      agents: agents.map(({ nodeId, mechanism, applyMs: ms, evidence, leaseExpiresAt }) => ({ nodeId, mechanism, applyMs: ms, evidence, leaseExpiresAt })),
+      runStack: stack.name,
+    };
+  } catch (error) {
+    // Part of the fault may be applied (one agent said no): roll back what is there, then report.
+    await stack.destroyAndRemove().catch(() => undefined);
+    throw error;
+  }
+  options.onActive?.(active);
+
+  const reason = await holdFor(clients, fault.id, leaseSeconds, options.durationMs, options.signal);
+  const revertStart = performance.now();
+  await stack.destroyAndRemove();
+  const revertMs = Math.round(performance.now() - revertStart);
+  const stillHeldBy = await holders(clients, fault.id);
+  return {
+    active,
+    reverted: { id: fault.id, reverted: true, reason, revertMs, verified: stillHeldBy.length === 0, stillHeldBy },
+  };
+}
+
+/** Renews every agent's lease until the duration is over, the signal aborts, or an agent lost the fault. */
+async function holdFor(
+  clients: ReadonlyMap<string, AgentClient>,
+  faultId: string,
+  leaseSeconds: number,
+  durationMs: number,
+  signal: AbortSignal | undefined,
+): Promise<RevertReport["reason"]> {
+  const end = Date.now() + durationMs;
+  const every = (leaseSeconds * 1000) / 3;
+  while (Date.now() < end) {
+    if (signal?.aborted) return "aborted";
+    try {
+      await sleep(Math.min(every, end - Date.now()), undefined, { signal });
+    } catch {
+      return "aborted";
+    }
+    if (Date.now() >= end) break;
+    try {
+      await Promise.all([...clients.values()].map((c) => c.renew(faultId, leaseSeconds)));
+    } catch {
+      // 404: the agent reverted it (lease, restart); anything else: the agent cannot be renewed, so
+      // its lease will revert it anyway. Either way the run ends now, through the engine.
+      return "lease-lost";
+    }
+  }
+  return "duration";
+}
