@@ -65,7 +65,12 @@ export function renderCompose(model: EnvironmentModel<string>): RenderedCompose 
     services: Object.fromEntries(model.services.map((s) => [s.name, renderService(model, s)])),
     networks: { [model.network]: { name: model.network, labels: model.labels } },
     volumes: Object.fromEntries(
-      model.volumes.map((v) => [v, { name: `${model.prefix}-${v}`, labels: model.labels }]),
+      model.volumes.map((v) => {
+        const sizeMb = model.volumeSizeMb[v];
+        // Size-bounded volumes live in memory, so a disk-fill fault never fills the host's disk.
+        const tmpfs = sizeMb === undefined ? {} : { driver_opts: { type: "tmpfs", device: "tmpfs", o: `size=${sizeMb}m` } };
+        return [v, { name: `${model.prefix}-${v}`, labels: model.labels, ...tmpfs }];
+      }),
     ),
   };
   const files: RenderedFile[] = model.services.flatMap((s) => [

@@ -33,6 +33,20 @@ const nodePaths = {
   dataDir: "/var/lib/meshkit",
 } as const;
 
+/**
+ * The node data volume lives in memory with this bound: a disk-fill fault fills it, never the host's
+ * disk. It holds the agent's journal and hold files (a few KB) and the fill file.
+ */
+const nodeDataVolumeSizeMb = 64;
+
+/**
+ * The node image's supervisor (images/node/supervise) keeps a killed node down while a hold file of
+ * the agent exists in this directory; the agent finds the node by its command line, not as PID 1
+ * (the kernel ignores SIGKILL/SIGSTOP to a namespace's init from inside it).
+ */
+const supervisorDataDirEnv = "MESHKIT_DATA_DIR";
+const nodeProcessMatcher = "cmdline:meshkit-node.mjs";
+
 const tlsFile = { cert: `${nodePaths.tlsDir}/tls.crt`, key: `${nodePaths.tlsDir}/tls.key`, ca: `${nodePaths.tlsDir}/ca.crt` };
 
 const httpHealthcheck = (port: number, path: string): HealthcheckSpec => ({
@@ -120,6 +134,7 @@ export function buildEnvironmentModel<C>(inputs: ModelInputs<C>): EnvironmentMod
         ...meshEnv("node", name),
         ...Object.fromEntries(seeds.filter((s) => !s.startsWith(`${name}:`)).map((s, k) => [envKey(`mesh:gossip:seedPeers:${k}`), s])),
         [envKey("mesh:workload:rate")]: String(settings.workloadRps),
+        [supervisorDataDirEnv]: nodePaths.dataDir,
       },
       ports,
       files: certificateFiles(inputs.certificates(name)),
@@ -138,6 +153,7 @@ export function buildEnvironmentModel<C>(inputs: ModelInputs<C>): EnvironmentMod
         [agentApi.env.nodeId]: name,
         [agentApi.env.listen]: `0.0.0.0:${agentApi.port}`,
         [agentApi.env.dataDir]: nodePaths.dataDir,
+        [agentApi.env.nodeProcess]: nodeProcessMatcher,
       },
       secretEnv: { [agentApi.env.token]: inputs.agentToken },
       ports: [],
@@ -188,6 +204,7 @@ export function buildEnvironmentModel<C>(inputs: ModelInputs<C>): EnvironmentMod
     prefix,
     network: `${prefix}-net`,
     volumes: [...nodeNames.map((n) => `${n}-data`), prometheusDataVolume],
+    volumeSizeMb: Object.fromEntries(nodeNames.map((n) => [`${n}-data`, nodeDataVolumeSizeMb])),
     services: [registry, ...nodes, prometheus, ...grafana],
     labels: {
       [labelKeys.project]: projectName,

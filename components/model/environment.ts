@@ -68,6 +68,11 @@ export interface EnvironmentModel<C> {
   readonly prefix: string;
   readonly network: string;
   readonly volumes: readonly string[];
+  /**
+   * Volumes that live in memory with a size bound, by name (docker: the local driver with tmpfs
+   * options), so a disk-fill fault fills the bound and never the host's disk.
+   */
+  readonly volumeSizeMb: Readonly<Record<string, number>>;
   readonly services: readonly ServiceSpec<C>[];
   /** Labels put on every platform object. */
   readonly labels: Readonly<Record<string, string>>;

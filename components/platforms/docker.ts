@@ -9,6 +9,10 @@ import {
 
 type Contents = pulumi.Input<string>;
 
+/** A size-bounded volume is a tmpfs of the local driver (see EnvironmentModel.volumeSizeMb). */
+const tmpfsOptions = (sizeMb: number | undefined): Record<string, string> | undefined =>
+  sizeMb === undefined ? undefined : { type: "tmpfs", device: "tmpfs", o: `size=${sizeMb}m` };
+
 const toLabels = (labels: Record<string, string>): docker.types.input.ContainerLabel[] =>
   Object.entries(labels).map(([label, value]) => ({ label, value }));
 
@@ -37,7 +41,7 @@ export class DockerPlatform {
     for (const volume of model.volumes) {
       this.volumes.set(
         volume,
-        new docker.Volume(`volume-${volume}`, { name: `${model.prefix}-${volume}`, labels: toLabels(model.labels) }, lasting),
+        new docker.Volume(`volume-${volume}`, { name: `${model.prefix}-${volume}`, labels: toLabels(model.labels), driverOpts: tmpfsOptions(model.volumeSizeMb[volume]) }, lasting),
       );
     }
   }
