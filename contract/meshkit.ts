@@ -30,9 +30,10 @@ export const chaosToggle = (name: string, action: "start" | "stop"): string =>
 
 /**
  * App-level chaos toggles of the node. `slowHandlers`, `failingHandlers` and `invalidSignature` act on
- * a share of data-plane requests (body `{share?, delayMs?}`); the other two are extensions of the
+ * a share of data-plane requests (body `{share?, delayMs?}`); the others are extensions of the
  * reference node: `gossipPartition` drops all gossip in and out, `udpBlackhole` drops datagrams on the
- * data-plane UDP path (clients then fall back to HTTP/2 over TCP).
+ * data-plane UDP path (clients then fall back to HTTP/2 over TCP), `clockSkew` shifts the node's wall
+ * clock by `offsetMs` (body `{offsetMs}`, required).
  */
 export const chaosNames = {
   slowHandlers: "slow-handlers",
@@ -40,6 +41,7 @@ export const chaosNames = {
   invalidSignature: "invalid-signature",
   gossipPartition: "gossip-partition",
   udpBlackhole: "udp-blackhole",
+  clockSkew: "clock-skew",
 } as const;
 export type ChaosName = (typeof chaosNames)[keyof typeof chaosNames];
 
@@ -283,6 +285,13 @@ export const metrics = {
     type: "counter",
     labels: ["rpc_peer"],
     help: "Data-plane responses whose signature did not verify, counted by the client.",
+    extension: true,
+  }),
+  clockOffset: metric({
+    name: "mesh_clock_offset_seconds",
+    type: "gauge",
+    labels: [],
+    help: "Offset of the node's wall clock from the host's, set by the clock-skew chaos toggle.",
     extension: true,
   }),
   tlsCertificateNotAfter: metric({

@@ -1,5 +1,6 @@
 // The `node` role: gossip member, leadership candidate, shard owner and data-plane server.
 import { chaosNames, dataPaths, paths } from "../contract/meshkit.ts";
+import { clock } from "./clock.ts";
 import type { NodeConfig } from "./config.ts";
 import { ChaosToggles } from "./control/chaos.ts";
 import { type Health, startControlServer } from "./control/server.ts";
@@ -32,7 +33,7 @@ export async function startMember(cfg: NodeConfig): Promise<Running> {
   const g = cfg.gossip;
   const log = createLogger("node", g.nodeId);
   const metrics = createMetrics();
-  const chaos = new ChaosToggles();
+  const chaos = new ChaosToggles(metrics);
   const certErr = (listener: string) => (e: Error) => log.warn("certificate reload failed; keeping the previous files", { listener, error: e.message });
   const gossipCerts = watchCertificates(g.tls, 1000, certErr("gossip"));
   const dataCerts = watchCertificates(cfg.transport.tls, 1000, certErr("data"));
@@ -180,7 +181,7 @@ export async function startMember(cfg: NodeConfig): Promise<Running> {
       [`GET ${paths.peers}`]: (_q, res) =>
         sendJson(res, 200, {
           schemaVersion: 1,
-          generatedAt: new Date().toISOString(),
+          generatedAt: clock.iso(),
           localNodeId: g.nodeId,
           peers: membership.peers().map((p) => ({
             nodeId: p.nodeId,
@@ -193,7 +194,7 @@ export async function startMember(cfg: NodeConfig): Promise<Running> {
       [`GET ${paths.leaders}`]: (_q, res, url) => {
         const scope = url.searchParams.get("scope");
         sendJson(res, 200, {
-          generatedAt: new Date().toISOString(),
+          generatedAt: clock.iso(),
           tokens: elector.tokens().filter((t) => !scope || t.scope === scope),
         });
       },

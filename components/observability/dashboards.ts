@@ -314,6 +314,12 @@ export const dashboardSpecs: readonly DashboardSpec[] = [
         false,
       ),
       ts(
+        "Node clock offset",
+        "How far each node's wall clock is shifted by the clock-skew fault (reference node extension).",
+        [{ expr: `max by (node) (${sel(m.clockOffset)})`, legend: "{{node}}" }],
+        "s",
+      ),
+      ts(
         "Lease expirations",
         "Faults reverted by the dead-man switch per minute (the runner stopped renewing).",
         [{ expr: `sum by (node, kind) (increase(${sel(a.leaseExpirations, agents)}[1m]))`, legend: "{{node}} {{kind}}" }],

@@ -3,22 +3,35 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
 import { type ChaosName, chaosNames, paths } from "../../contract/meshkit.ts";
 import { readJson, sendJson } from "../transport/http-util.ts";
+import { clock } from "../clock.ts";
+import type { Metrics } from "../metrics.ts";
 
 export interface ChaosSetting {
   readonly share: number;
   readonly delayMs: number;
   readonly since: string;
+  /** clock-skew only: how far the node's wall clock is shifted. */
+  readonly offsetMs?: number;
 }
+
+const DAY_MS = 86_400_000;
 
 const startBody = z.strictObject({
   share: z.number().min(0).max(1).optional(),
   delayMs: z.number().int().min(0).max(60_000).optional(),
+  offsetMs: z.number().int().min(-DAY_MS).max(DAY_MS).optional(),
 });
 
 const known = new Set<string>(Object.values(chaosNames));
 
 export class ChaosToggles {
   private readonly active = new Map<ChaosName, ChaosSetting>();
+  private readonly metrics: Pick<Metrics, "clockOffset">;
+
+  constructor(metrics: Pick<Metrics, "clockOffset">) {
+    this.metrics = metrics;
+    metrics.clockOffset.set(clock.offsetMs() / 1000);
+  }
 
   get(name: ChaosName): ChaosSetting | undefined {
     return this.active.get(name);
@@ -52,17 +65,33 @@ export class ChaosToggles {
       return;
     }
     const key = name as ChaosName;
+    const skew = key === chaosNames.clockSkew;
     if (m[2] === "start") {
       const body = await readJson(req, startBody);
+      if (skew !== (body.offsetMs !== undefined)) {
+        const error = skew
+          ? `${key} needs {"offsetMs": <integer milliseconds, -${DAY_MS}..${DAY_MS}>}`
+          : `offsetMs applies to ${chaosNames.clockSkew} only, not to ${key}`;
+        sendJson(res, 400, { error });
+        return;
+      }
       const full = key === chaosNames.gossipPartition || key === chaosNames.udpBlackhole;
+      if (skew) this.setClockOffset(body.offsetMs ?? 0);
       this.active.set(key, {
         share: body.share ?? (full ? 1 : 0.5),
         delayMs: body.delayMs ?? 500,
-        since: new Date().toISOString(),
+        since: clock.iso(),
+        ...(skew ? { offsetMs: body.offsetMs } : {}),
       });
     } else {
       this.active.delete(key);
+      if (skew) this.setClockOffset(0);
     }
     sendJson(res, 200, { name: key, active: this.active.has(key), setting: this.active.get(key) ?? null });
+  }
+
+  private setClockOffset(ms: number): void {
+    clock.setOffset(ms);
+    this.metrics.clockOffset.set(ms / 1000);
   }
 }

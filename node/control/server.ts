@@ -2,6 +2,7 @@
 // common to both roles, plus the role's own /control/* routes.
 import * as http from "node:http";
 import { paths } from "../../contract/meshkit.ts";
+import { clock } from "../clock.ts";
 import type { Metrics } from "../metrics.ts";
 import { type Handler, listen, route, sendJson, serve } from "../transport/http-util.ts";
 import type { ChaosToggles } from "./chaos.ts";
@@ -50,7 +51,7 @@ export async function startControlServer(o: {
       },
       [`GET ${paths.upgrade}`]: (_q, res) => sendJson(res, 200, upgradeState()),
       [`POST ${paths.upgradeDrain}`]: (_q, res) => {
-        if (!health.draining) health.drainedAt = new Date().toISOString();
+        if (!health.draining) health.drainedAt = clock.iso();
         health.draining = true;
         sendJson(res, 200, upgradeState());
       },

@@ -4,6 +4,7 @@
 // Alive ≤ suspicion < Suspect ≤ suspicion + pingTimeout·retransmitLimit < Left.
 import { z } from "zod";
 import type { PeerStatus } from "../../contract/meshkit.ts";
+import { clock } from "../clock.ts";
 
 export const peerMetadataSchema = z.object({
   role: z.string(),
@@ -121,7 +122,7 @@ export class Membership {
           digest: d,
           metadata: meta.get(d.nodeId),
           lastSeen: d.left ? -Infinity : t,
-          lastSeenWall: Date.now(),
+          lastSeenWall: clock.now(),
           rttMs: null,
         });
         continue;
@@ -131,7 +132,7 @@ export class Membership {
         if (d.left) r.lastSeen = -Infinity;
         else {
           r.lastSeen = t;
-          r.lastSeenWall = Date.now();
+          r.lastSeenWall = clock.now();
         }
       }
       const m = meta.get(d.nodeId);
@@ -172,7 +173,7 @@ export class Membership {
     const self: PeerView = {
       nodeId: this.self.nodeId,
       status: this.selfAlive() ? "Alive" : "Suspect",
-      lastSeen: new Date().toISOString(),
+      lastSeen: clock.iso(),
       rttMs: 0,
       metadata: this.selfMetadata,
       gossip: this.self.gossip,

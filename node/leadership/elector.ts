@@ -4,6 +4,7 @@
 // that does not see itself Alive does not campaign and does not renew. The leader's own idea of its
 // lease ends at (request sent + lease duration), so it never outlives the registry's.
 import { defaults, leadershipTransition } from "../../contract/meshkit.ts";
+import { clock } from "../clock.ts";
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
 import type { RegistryClient } from "../registry/client.ts";
@@ -55,7 +56,7 @@ export class Elector {
   }
 
   tokens(): LeaseToken[] {
-    const now = Date.now();
+    const now = clock.now(); // a skewed clock misjudges expiry, as on a real node
     return [...this.state.values()]
       .map((s) => s.token)
       .filter((t): t is LeaseToken => t !== null && Date.parse(t.expiresAt) > now);

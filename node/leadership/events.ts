@@ -3,6 +3,7 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { leadershipEventKind } from "../../contract/meshkit.ts";
+import { clock } from "../clock.ts";
 import type { LeaseToken } from "./lease.ts";
 
 export type EventKindName = keyof typeof leadershipEventKind;
@@ -25,7 +26,7 @@ export function leadershipEvent(kind: EventKindName, scope: string, token: Lease
     token,
     reason,
     correlationId: randomUUID(),
-    occurredAt: new Date().toISOString(),
+    occurredAt: clock.iso(),
   };
 }
 

@@ -1,5 +1,6 @@
 // The registry's lease store: one lease per scope; term (per scope) and fence token (store-wide)
 // increase on every acquisition, never on renewal, so a stale leader's writes can be fenced.
+import { clock } from "../clock.ts";
 import type { AcquireResponse, LeaseToken } from "./lease.ts";
 import { scopeKindOf } from "./lease.ts";
 
@@ -48,7 +49,7 @@ export class LeaseStore {
       this.emit({ kind: "SteppedDown", token: cur.token, reason: "holder restarted" });
     } else if (cur) {
       cur.expiresAtMono = t + durationMs;
-      cur.token = { ...cur.token, expiresAt: new Date(Date.now() + durationMs).toISOString() };
+      cur.token = { ...cur.token, expiresAt: clock.iso(clock.now() + durationMs) };
       this.emit({ kind: "Renewed", token: cur.token, reason: "renewed" });
       return { granted: true, token: cur.token, previous: null };
     }
@@ -60,8 +61,8 @@ export class LeaseStore {
       leaderId: nodeId,
       term,
       fenceToken: ++this.fence,
-      issuedAt: new Date().toISOString(),
-      expiresAt: new Date(Date.now() + durationMs).toISOString(),
+      issuedAt: clock.iso(),
+      expiresAt: clock.iso(clock.now() + durationMs),
       labels: {},
     };
     this.held.set(scope, { token, expiresAtMono: t + durationMs });

@@ -3,6 +3,7 @@
 import { createHash } from "node:crypto";
 import type { PeerStatus } from "../../contract/meshkit.ts";
 import { chaosNames, leadershipTransition, paths, registryPaths, shardStatus } from "../../contract/meshkit.ts";
+import { clock } from "../clock.ts";
 import type { NodeConfig } from "../config.ts";
 import { ChaosToggles } from "../control/chaos.ts";
 import { type Health, startControlServer } from "../control/server.ts";
@@ -30,7 +31,7 @@ export async function startRegistry(cfg: NodeConfig): Promise<Running> {
   const g = cfg.gossip;
   const log = createLogger("registry", g.nodeId);
   const metrics = createMetrics();
-  const chaos = new ChaosToggles();
+  const chaos = new ChaosToggles(metrics);
   const certs = watchCertificates(g.tls, 1000, (e) => log.warn("certificate reload failed", { error: e.message }));
   const health: Health = { readinessIssues: () => [], activeRequests: { value: 0 }, draining: false, drainedAt: null };
   const store = new LeaseStore();
@@ -79,7 +80,7 @@ export async function startRegistry(cfg: NodeConfig): Promise<Running> {
         status: owner ? shardStatus.Active : shardStatus.Unassigned,
         version: mapVersion,
         checksum: createHash("sha256").update(`${shardId}:${owner}`).digest("hex").slice(0, 16),
-        updatedAt: new Date().toISOString(),
+        updatedAt: clock.iso(),
       })),
     };
   };
@@ -93,7 +94,7 @@ export async function startRegistry(cfg: NodeConfig): Promise<Running> {
   const apiRoutes = route({
       [`POST ${registryPaths.register}`]: async (req, res) => {
         const reg = await readJson(req, registrationSchema);
-        peers.set(reg.nodeId, { reg, lastSeen: performance.now(), lastSeenWall: Date.now(), left: !!reg.leaving });
+        peers.set(reg.nodeId, { reg, lastSeen: performance.now(), lastSeenWall: clock.now(), left: !!reg.leaving });
         sendJson(res, 200, {
           peers: [...peers.values()].filter((r) => statusOf(r) !== "Left").map((r) => ({ nodeId: r.reg.nodeId, gossip: r.reg.gossip })),
         });
@@ -128,7 +129,7 @@ export async function startRegistry(cfg: NodeConfig): Promise<Running> {
       [`GET ${paths.peers}`]: (_q, res) =>
         sendJson(res, 200, {
           schemaVersion: 1,
-          generatedAt: new Date().toISOString(),
+          generatedAt: clock.iso(),
           localNodeId: g.nodeId,
           peers: [...peers.values()]
             .sort((a, b) => a.reg.nodeId.localeCompare(b.reg.nodeId))
@@ -141,7 +142,7 @@ export async function startRegistry(cfg: NodeConfig): Promise<Running> {
             })),
         }),
       [`GET ${paths.leaders}`]: (_q, res, url) =>
-        sendJson(res, 200, { generatedAt: new Date().toISOString(), tokens: store.tokens(url.searchParams.get("scope") ?? undefined) }),
+        sendJson(res, 200, { generatedAt: clock.iso(), tokens: store.tokens(url.searchParams.get("scope") ?? undefined) }),
       [`GET ${paths.leadershipEvents}`]: (req, res, url) =>
         events.serve(req, res, url, () => store.tokens(), () => [...new Set([...cfg.leadership.scopes, ...store.tokens().map((t) => t.scope)])]),
       [`GET ${paths.shards}`]: (req, res, url) => serveShards(req, res, url, shardView),

@@ -4,6 +4,7 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { dataPaths, shardStatus } from "../../contract/meshkit.ts";
+import { clock } from "../clock.ts";
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
 import type { DataClient } from "../transport/data-client.ts";
@@ -52,7 +53,7 @@ export class ShardTable {
       status: shardStatus.Unassigned,
       version: 0,
       data: new Map(),
-      updatedAt: Date.now(),
+      updatedAt: clock.now(),
     }));
   }
 
@@ -75,7 +76,7 @@ export class ShardTable {
         if (owner === this.o.nodeId && s.owner !== null) incoming.push({ id, from: [s.owner, ...s.replicas] });
         s.owner = owner;
         s.status = owner === null ? shardStatus.Unassigned : shardStatus.Active;
-        s.updatedAt = Date.now();
+        s.updatedAt = clock.now();
       }
       s.replicas = replicas;
     });
@@ -119,7 +120,7 @@ export class ShardTable {
     if (s.owner !== this.o.nodeId) throw new HttpError(409, `shard ${body.shardId} is owned by ${s.owner ?? "nobody"}`);
     this.apply(s, body.key, body.value);
     s.version++;
-    const writtenAt = Date.now();
+    const writtenAt = clock.now();
     const started = performance.now();
     const results = await Promise.allSettled(
       s.replicas.map(async (peer) => {
@@ -175,6 +176,6 @@ export class ShardTable {
     s.data.delete(key);
     s.data.set(key, value);
     if (s.data.size > MAX_KEYS_PER_SHARD) s.data.delete(s.data.keys().next().value!);
-    s.updatedAt = Date.now();
+    s.updatedAt = clock.now();
   }
 }
