@@ -1,15 +1,19 @@
-// Entry point of the fault agent: parse the environment, measure capabilities, serve the API.
-// On stdout it prints one ready line (JSON with the bound address) once it accepts requests.
+// Entry point of the fault agent: parse the environment, measure capabilities, revert whatever the
+// journal holds from a previous agent process, serve the API. On stdout it prints one ready line
+// (JSON with the bound address) once it accepts requests.
 
 import { release } from "node:os";
+import { join } from "node:path";
 import pkg from "../package.json" with { type: "json" };
 import { createApiServer } from "./api.ts";
 import { bearerChecker } from "./auth.ts";
 import { measureCapabilities, measurePidVisibility } from "./capabilities.ts";
 import { ConfigError, loadConfig } from "./config.ts";
-import { KernelLock } from "./exec.ts";
-import { ActiveFaults } from "./faults.ts";
+import { KernelLock, run } from "./exec.ts";
+import { FaultManager } from "./faults.ts";
+import { Journal } from "./journal.ts";
 import { createLogger } from "./log.ts";
+import { mechanismsByKind } from "./mechanisms/index.ts";
 import { createMetrics } from "./metrics.ts";
 import type { Capabilities } from "./protocol.ts";
 
@@ -26,7 +30,8 @@ function configOrExit() {
 const config = configOrExit();
 const log = createLogger(config.nodeId);
 const lock = new KernelLock();
-const faults = new ActiveFaults();
+/** The agent's private state (the fault journal, mechanisms' files): on the node's data volume, so it survives an agent restart. */
+const stateDir = join(config.dataDir, ".meshkit-agent");
 
 const unmeasured = (reason: string): Capabilities => ({
   netAdmin: false,
@@ -62,11 +67,34 @@ try {
   log.error("capability probe failed", { detail });
 }
 
+const nodePid = () => measurePidVisibility(config.nodeProcess).visibility.pid;
 const metrics = createMetrics({
-  faults,
+  // Read at scrape time, after `faults` exists.
+  activeByKind: () => faults.countByKind(),
   capabilities: () => lastCapabilities,
   pidVisibility: () => measurePidVisibility(config.nodeProcess).visibility,
 });
+const faults = new FaultManager({
+  nodeId: config.nodeId,
+  dataDir: config.dataDir,
+  stateDir,
+  journal: new Journal(stateDir),
+  lock,
+  run,
+  capabilities: () => lastCapabilities,
+  nodePid,
+  mechanisms: mechanismsByKind,
+  metrics,
+  log,
+});
+
+// Before serving: a fault a crashed agent left behind is reverted now, not when someone asks.
+try {
+  for (const r of await faults.recover()) log.warn("reverted a fault left by a previous agent process", { id: r.id, kind: r.kind, verified: r.verified });
+} catch (err) {
+  log.error("journal recovery failed", { detail: err instanceof Error ? err.message : String(err), stateDir });
+}
+faults.startLeases();
 
 const server = createApiServer({
   nodeId: config.nodeId,
@@ -91,11 +119,35 @@ server.listen(config.port, config.host, () => {
   process.stdout.write(`${JSON.stringify({ ready: true, host: config.host, port })}\n`);
 });
 
+// On SIGTERM/SIGINT the agent reverts its faults before it exits (reason `agent-stopping`): a stopped
+// agent enforces no lease, and the node keeps running in the same namespaces (a sidecar stopped on
+// its own, an agent upgrade), so a partition or a paused node process would otherwise outlive every
+// lease until some later agent start. Reverting costs milliseconds per fault, well inside Docker's
+// 10 s stop grace. SIGKILL (no chance to revert) is what the journal recovery at the next start is for.
 // The agent may run as PID 1 of its container, where the kernel gives signals no default action.
+const stopDeadlineMs = 8_000;
+let stopping = false;
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
     log.info("stopping", { signal });
-    server.close(() => process.exit(0));
+    server.close();
     server.closeAllConnections();
+    const deadline = setTimeout(() => {
+      log.error("reverts did not finish before the stop deadline; the journal keeps the rest", { deadlineMs: stopDeadlineMs });
+      process.exit(1);
+    }, stopDeadlineMs);
+    void faults
+      .stop()
+      .then((reverted) => {
+        for (const r of reverted) log.info("reverted on stop", { id: r.id, kind: r.kind, verified: r.verified, revertMs: Math.round(r.revertMs) });
+        clearTimeout(deadline);
+        process.exit(reverted.every((r) => r.verified) ? 0 : 1);
+      })
+      .catch((err: unknown) => {
+        log.error("reverting on stop failed; the journal keeps the faults", { detail: err instanceof Error ? err.message : String(err) });
+        process.exit(1);
+      });
   });
 }

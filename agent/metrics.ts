@@ -2,12 +2,12 @@
 // scrape time from the live state, so nothing here can drift from what the API reports.
 
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
-import { agentMetrics, faultKinds } from "../contract/meshkit.ts";
-import type { ActiveFaults } from "./faults.ts";
+import { agentMetrics, type FaultKind, faultKinds } from "../contract/meshkit.ts";
 import type { Capabilities } from "./protocol.ts";
 
 export interface MetricsSources {
-  readonly faults: ActiveFaults;
+  /** Active faults per kind, every kind present (0 when none). */
+  readonly activeByKind: () => ReadonlyMap<FaultKind, number>;
   /** The last full capability measurement (probes are not re-run per scrape). */
   readonly capabilities: () => Capabilities;
   /** Re-read per scrape: the node process can restart under a new PID. */
@@ -16,7 +16,7 @@ export interface MetricsSources {
 
 export interface AgentMetrics {
   readonly registry: Registry;
-  /** Observed by the fault mechanisms; no observation exists before the first apply/revert. */
+  /** Observed by the fault core (agent/faults.ts); no observation exists before the first apply/revert. */
   readonly applyDuration: Histogram<"kind">;
   readonly revertDuration: Histogram<"kind">;
   readonly leaseExpirations: Counter<"kind">;
@@ -44,7 +44,7 @@ export function createMetrics(sources: MetricsSources): AgentMetrics {
     g.set(v.nodeProcessVisible && v.sharesNetworkNamespace !== false ? 1 : 0);
   });
   gauge(agentMetrics.faultsActive, (g) => {
-    for (const [kind, n] of sources.faults.countByKind()) g.set({ kind }, n);
+    for (const [kind, n] of sources.activeByKind()) g.set({ kind }, n);
   });
   gauge(agentMetrics.capability, (g) => {
     const c = sources.capabilities();

@@ -108,10 +108,10 @@ describe("fault agent on loopback", () => {
     expect(await probeLeftovers()).toEqual([]);
   });
 
-  it("lists no active fault while no mechanism exists", async () => {
+  it("lists no active fault and no revert on a fresh start", async () => {
     const res = await get(agent.url + paths.faults, token);
     expect(res.status).toBe(200);
-    expect(faultsBody.parse(await res.json())).toEqual({ faults: [] });
+    expect(faultsBody.parse(await res.json())).toEqual({ faults: [], recentReverts: [] });
   });
 
   it("exposes the contract's agent metrics with values matching the API", async () => {
@@ -136,9 +136,12 @@ describe("fault agent on loopback", () => {
     const missing = await get(`${agent.url}/v1/nope`, token);
     expect(missing.status).toBe(404);
     expect(errorBody.parse(await missing.json()).error).toBe("not_found");
-    const post = await fetch(agent.url + paths.faults, { method: "POST", headers: { authorization: `Bearer ${token}` } });
-    expect(post.status).toBe(405);
-    expect(errorBody.parse(await post.json()).error).toBe("method_not_allowed");
+    const put = await fetch(agent.url + paths.faults, { method: "PUT", headers: { authorization: `Bearer ${token}` } });
+    expect(put.status).toBe(405);
+    expect(put.headers.get("allow")).toBe("GET, POST");
+    expect(errorBody.parse(await put.json()).error).toBe("method_not_allowed");
+    const postHealth = await fetch(agent.url + paths.health, { method: "POST" });
+    expect(postHealth.status).toBe(405);
   });
 
   it("never writes the token to stdout or stderr", () => {
