@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import * as pulumi from "@pulumi/pulumi";
 import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation/index.js";
 import { projectName } from "../components/config.ts";
-import { Fault } from "../faults/resource/fault.ts";
+import { Fault, faultResourceType } from "../faults/resource/fault.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 /** Where the run project's settings and stack files live (git-ignored machine state). */
@@ -113,7 +113,7 @@ export class RunStack {
     const state = await this.#stack.exportStack();
     const resources = (state.deployment as { resources?: { type: string; outputs?: Record<string, unknown> }[] }).resources ?? [];
     return resources
-      .filter((r) => r.type === "pulumi-nodejs:dynamic:Resource" && r.outputs?.faultId)
+      .filter((r) => r.type === faultResourceType && r.outputs?.faultId)
       .map((r) => ({
         faultId: String(r.outputs!.faultId),
         node: String(r.outputs!.node),

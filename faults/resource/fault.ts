@@ -6,6 +6,11 @@ import { type FaultProps, faultProvider } from "./provider.ts";
 
 export type FaultArgs = { readonly [K in keyof FaultProps]: pulumi.Input<FaultProps[K]> };
 
+/** The resource type in a run stack's state: `pulumi-nodejs:dynamic/<module>:<type>`. */
+const moduleName = "meshkit-chaos";
+const typeName = "Fault";
+export const faultResourceType = `pulumi-nodejs:dynamic/${moduleName}:${typeName}`;
+
 export class Fault extends pulumi.dynamic.Resource {
   declare readonly mechanism: pulumi.Output<string>;
   declare readonly appliedAt: pulumi.Output<string>;
@@ -18,8 +23,8 @@ export class Fault extends pulumi.dynamic.Resource {
       name,
       { ...args, mechanism: undefined, appliedAt: undefined, applyMs: undefined, evidence: undefined },
       { ...opts, additionalSecretOutputs: ["token"] },
-      "meshkit-chaos",
-      "Fault",
+      moduleName,
+      typeName,
     );
   }
 }
