@@ -6,9 +6,9 @@ import { execa } from "execa";
 import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { composeFileName } from "../components/compose/render.ts";
-import { exportCompose } from "../scripts/compose-export.ts";
+import { exportCompose } from "../components/compose/export.ts";
 import { buildImages } from "../scripts/images.ts";
-import { run } from "../scripts/env.ts";
+import { EnvironmentStack } from "../lifecycle/environment.ts";
 
 const { values } = parseArgs({ options: { sizes: { type: "string", default: "3,10,30" } } });
 const sizes = values.sizes.split(",").map(Number);
@@ -42,8 +42,9 @@ async function healthy(stack: string, timeoutMs = 300_000): Promise<void> {
 const rows: string[][] = [];
 for (const n of sizes) {
   const stack = "bench";
-  const pulumiUp = await seconds(() => run({ command: "up", stack, nodes: n, json: false, newRunId: false }));
-  const pulumiDown = await seconds(() => run({ command: "down", stack, json: false, newRunId: false }));
+  const environment = await EnvironmentStack.open(stack);
+  const pulumiUp = await seconds(() => environment.up({ nodes: n }));
+  const pulumiDown = await seconds(() => environment.destroy());
   const dir = await exportCompose({ stack: "benchc", nodes: n, grafana: false, out: join(process.cwd(), ".artifacts", "bench-compose") });
   const file = ["-p", "mkc-benchc", "-f", join(dir, composeFileName)];
   // env:up returns once health checks pass, so Compose is timed until its health checks pass too.

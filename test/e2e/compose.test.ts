@@ -7,7 +7,7 @@ import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { composeFileName } from "../../components/compose/render.ts";
 import { buildImages } from "../../scripts/images.ts";
-import { exportCompose } from "../../scripts/compose-export.ts";
+import { exportCompose } from "../../components/compose/export.ts";
 import { labelled, requireEngines } from "./engines.ts";
 
 const stack = "compose-e2e";

@@ -1,0 +1,24 @@
+// Exit codes of every command: 0 ok, 1 failure, 2 usage (bad flags or values: nothing was done),
+// 128+n when a signal stopped it.
+import { CommanderError, InvalidArgumentError } from "commander";
+
+export const exitCodes = { ok: 0, failure: 1, usage: 2 } as const;
+
+/** Wraps a value parser so that its error becomes a usage error (exit 2) naming the flag. */
+export function argument<T>(parse: (value: string) => T): (value: string) => T {
+  return (value) => {
+    try {
+      return parse(value);
+    } catch (error) {
+      throw new InvalidArgumentError((error as Error).message);
+    }
+  };
+}
+
+/** The exit code for what a command threw. Commander has already printed its own errors. */
+export function exitCodeOf(error: unknown): number {
+  if (error instanceof CommanderError) {
+    return error.code === "commander.helpDisplayed" || error.code === "commander.version" ? exitCodes.ok : exitCodes.usage;
+  }
+  return exitCodes.failure;
+}
