@@ -30,6 +30,21 @@ interface NodeOutput {
   readonly agentUrl: string;
 }
 
+/** The engine's failure as the lines a user acts on (`error: node-1: apply … failed: 412 …`), not its whole log. */
+export class RunStackError extends Error {
+  override name = "RunStackError";
+}
+
+async function engine<T>(what: string, stackName: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    const text = String((error as { stderr?: string }).stderr ?? "") + String((error as { stdout?: string }).stdout ?? "") + String((error as Error).message);
+    const reasons = [...new Set([...text.matchAll(/error: (?!update failed)([^\n]+)/g)].map((m) => m[1]!.trim()))];
+    throw new RunStackError(`${what} of run stack ${stackName} failed:\n  ${(reasons.length > 0 ? reasons : [text.split("\n")[0]]).join("\n  ")}`, { cause: error });
+  }
+}
+
 export const runStackName = (envStack: string, runId: string): string => `${envStack}.run-${runId}`;
 
 /** The inline program: the environment through a StackReference, one Fault per (fault, node). */
@@ -92,19 +107,19 @@ export class RunStack {
   /** Makes the stack hold exactly these faults: new ones are applied, missing ones reverted. */
   async set(faults: readonly RunStackFault[]): Promise<void> {
     this.#stack.workspace.program = program(this.envStack, faults);
-    await this.#stack.up({ onOutput: this.#onOutput, color: "never" });
+    await engine("update", this.name, () => this.#stack.up({ onOutput: this.#onOutput, color: "never" }));
   }
 
   /** `pulumi preview` of holding these faults: nothing is injected. */
   async preview(faults: readonly RunStackFault[]): Promise<string> {
     this.#stack.workspace.program = program(this.envStack, faults);
-    const result = await this.#stack.preview({ color: "never" });
+    const result = await engine("preview", this.name, () => this.#stack.preview({ color: "never" }));
     return result.stdout;
   }
 
   /** Reads every fault back from its agent: faults the lease or a human removed drop out of the state. */
   async refresh(): Promise<string> {
-    const result = await this.#stack.refresh({ onOutput: this.#onOutput, color: "never" });
+    const result = await engine("refresh", this.name, () => this.#stack.refresh({ onOutput: this.#onOutput, color: "never" }));
     return result.stdout;
   }
 
@@ -124,7 +139,7 @@ export class RunStack {
 
   /** Rolls back every fault the stack still holds, then forgets the stack. */
   async destroyAndRemove(): Promise<void> {
-    await this.#stack.destroy({ onOutput: this.#onOutput, color: "never" });
+    await engine("destroy", this.name, () => this.#stack.destroy({ onOutput: this.#onOutput, color: "never" }));
     await this.#stack.workspace.removeStack(this.name);
   }
 }

@@ -1,0 +1,61 @@
+// Looking at the environment's containers from outside the agent: commands run with `docker exec` in
+// a node's or a sidecar's namespaces, and the kernel state a fault must leave exactly as it found it.
+
+import { execa } from "execa";
+
+/** Container name of a service of an environment stack (components/model: `mkc-<stack>-<service>`). */
+export const containerOf = (stack: string, service: string): string => `mkc-${stack}-${service}`;
+
+export async function execIn(container: string, command: readonly string[], timeoutMs = 20_000): Promise<{ ok: boolean; stdout: string; stderr: string }> {
+  const r = await execa("docker", ["exec", container, ...command], { reject: false, timeout: timeoutMs });
+  return { ok: r.exitCode === 0, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * What faults may change in a node's namespaces, as seen through its sidecar: firewall rules (without
+ * counters), qdiscs, the node's processes and the files of its data volume.
+ */
+export async function kernelState(stack: string, node: string): Promise<Record<string, string>> {
+  const sidecar = containerOf(stack, `${node}-agent`);
+  // One after the other, so no probe shows up in another's process list.
+  const processes = await execIn(sidecar, ["ps", "-eo", "comm,stat", "--no-headers"]);
+  const rules = await execIn(sidecar, ["iptables-save", "-t", "filter"]);
+  const nat = await execIn(sidecar, ["iptables-save", "-t", "nat"]);
+  const qdiscs = await execIn(sidecar, ["tc", "qdisc", "show"]);
+  const files = await execIn(sidecar, ["find", "/var/lib/meshkit", "-maxdepth", "1", "-mindepth", "1", "-not", "-name", ".meshkit-agent"]);
+  const stable = (s: string) =>
+    s
+      .split("\n")
+      .filter((l) => !l.startsWith("#"))
+      .map((l) => l.replace(/\[\d+:\d+\]/g, ""))
+      .join("\n");
+  return {
+    filter: stable(rules.stdout),
+    nat: stable(nat.stdout),
+    qdiscs: qdiscs.stdout,
+    // The node's processes and their states (R/S/T); the probe's own ps is left out.
+    processes: processes.stdout
+      .split("\n")
+      .map((l) => l.trim().replace(/\s+/, " ").replace(/ ([RSDI])\S*$/, " running"))
+      .filter((l) => l && !l.startsWith("ps "))
+      .sort()
+      .join("\n"),
+    files: files.stdout,
+  };
+}
+
+/** Polls until `probe` returns a value (not undefined) or the time is up; the last error is reported. */
+export async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, everyMs = 500): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+}
