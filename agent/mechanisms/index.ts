@@ -3,10 +3,18 @@
 // Each mechanism lives in its own file in this folder and adds its line(s) here.
 
 import type { FaultKind } from "../../contract/meshkit.ts";
+import { dnsResponder } from "./dns.ts";
 import type { Mechanism } from "./mechanism.ts";
+import { nodeToggleMechanisms } from "./node-toggle.ts";
 
 // biome-ignore lint: mechanisms differ in their params type; the core validates with `params` first.
 type AnyMechanism = Mechanism<any>;
 
+const nodeToggles = nodeToggleMechanisms();
+
 export const mechanismsByKind: Partial<Record<FaultKind, readonly AnyMechanism[]>> = {
+  "dns-failure": [dnsResponder],
+  "http-fault": [nodeToggles["http-fault"]],
+  "invalid-signature": [nodeToggles["invalid-signature"]],
+  "clock-skew": [nodeToggles["clock-skew"]],
 };
