@@ -2,16 +2,31 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ChaosEnvironment } from "./components/chaos-environment.ts";
 import { readStackSettings } from "./components/stack-settings.ts";
+import type { EnvironmentOutputs } from "./lifecycle/outputs.ts";
+import { parseStackName } from "./lifecycle/stack-name.ts";
 
-const stack = pulumi.getStack();
+const stack = parseStackName(pulumi.getStack(), "pulumi stack");
 const settings = readStackSettings(new pulumi.Config(), stack);
 const environment = new ChaosEnvironment("environment", { stack, settings });
 
-export const runId = environment.runId;
-export const nodes = environment.nodes;
-export const registryUrl = environment.registryUrl;
-export const prometheusUrl = environment.prometheusUrl;
-export const grafanaUrl = environment.grafanaUrl;
-export const certificateFingerprints = environment.certificateFingerprints;
-export const certificateSerials = environment.certificateSerials;
-export const agentToken = environment.agentToken;
+// Exactly the keys of the outputs schema (lifecycle/outputs.ts) that the CLI, the tests and the run
+// stack parse; the agent token is a secret output.
+const outputs = {
+  runId: environment.runId,
+  nodes: [...environment.nodes],
+  registryUrl: environment.registryUrl,
+  prometheusUrl: environment.prometheusUrl,
+  grafanaUrl: environment.grafanaUrl,
+  certificateFingerprints: environment.certificateFingerprints,
+  certificateSerials: environment.certificateSerials,
+  agentToken: environment.agentToken,
+} satisfies { readonly [K in keyof EnvironmentOutputs]-?: pulumi.Input<EnvironmentOutputs[K]> };
+
+export const runId = outputs.runId;
+export const nodes = outputs.nodes;
+export const registryUrl = outputs.registryUrl;
+export const prometheusUrl = outputs.prometheusUrl;
+export const grafanaUrl = outputs.grafanaUrl;
+export const certificateFingerprints = outputs.certificateFingerprints;
+export const certificateSerials = outputs.certificateSerials;
+export const agentToken = outputs.agentToken;

@@ -7,6 +7,7 @@ import { FaultSidecar } from "./fault-sidecar.ts";
 import { Mesh } from "./mesh.ts";
 import { Observability } from "./observability.ts";
 import { DockerPlatform } from "./platforms/docker.ts";
+import type { Platform } from "./platforms/platform.ts";
 import { RunCertificates } from "./run-certificates.ts";
 
 export interface ChaosEnvironmentArgs {
@@ -42,13 +43,14 @@ export class ChaosEnvironment extends pulumi.ComponentResource {
     const { settings, stack } = args;
     const nodeNames = Array.from({ length: settings.nodes }, (_, i) => nodeName(i));
 
+    // Every child's name starts with this component's name: two environments in one program never collide.
     const certificates = new RunCertificates(
-      "certificates",
+      `${name}-certificates`,
       { runId: settings.runId, holders: [registryName, ...nodeNames] },
       { parent: this },
     );
     const token = new random.RandomPassword(
-      "agent-token",
+      `${name}-agent-token`,
       { length: 48, special: false, keepers: { runId: settings.runId } },
       { parent: this },
     );
@@ -64,13 +66,13 @@ export class ChaosEnvironment extends pulumi.ComponentResource {
       grafanaFiles: observabilityFiles.grafana,
     });
 
-    const platform = new DockerPlatform(model, this);
-    this.mesh = new Mesh("mesh", { platform, services: model.services }, { parent: this });
+    const platform: Platform = new DockerPlatform(model, { name, resource: this });
+    this.mesh = new Mesh(`${name}-mesh`, { platform, services: model.services }, { parent: this });
     // Each agent waits only for its own node's container (the platform makes that dependency).
     this.sidecars = model.services
       .filter((s) => s.role === "agent")
-      .map((service) => new FaultSidecar(service.name, { platform, service }, { parent: this }));
-    this.observability = new Observability("observability", { platform, services: model.services }, { parent: this });
+      .map((service) => new FaultSidecar(`${name}-${service.nodeId}-sidecar`, { platform, service }, { parent: this }));
+    this.observability = new Observability(`${name}-observability`, { platform, services: model.services }, { parent: this });
 
     const published = hostPorts(settings);
     const local = (port: number) => `http://127.0.0.1:${port}`;

@@ -1,21 +1,20 @@
-import type * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { ServiceSpec } from "./model/environment.ts";
-import type { DockerPlatform } from "./platforms/docker.ts";
+import type { Contents, Platform } from "./platforms/platform.ts";
 
 export interface FaultSidecarArgs {
-  readonly platform: DockerPlatform;
+  readonly platform: Platform;
   /** The agent service; it names the node whose network and PID namespaces it joins. */
-  readonly service: ServiceSpec<pulumi.Input<string>>;
+  readonly service: ServiceSpec<Contents>;
 }
 
 /** The fault agent beside one node: the only thing in the environment that touches kernel state. */
 export class FaultSidecar extends pulumi.ComponentResource {
-  readonly container: docker.Container;
+  readonly workload: pulumi.Resource;
 
   constructor(name: string, args: FaultSidecarArgs, opts?: pulumi.ComponentResourceOptions) {
     super("meshkit-chaos:index:FaultSidecar", name, {}, opts);
-    this.container = args.platform.container(args.service, this);
+    this.workload = args.platform.service(args.service, { name: `${name}-agent`, resource: this });
     this.registerOutputs({});
   }
 }

@@ -1,26 +1,26 @@
-import type * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { ServiceSpec } from "./model/environment.ts";
-import type { DockerPlatform } from "./platforms/docker.ts";
+import type { Contents, Platform } from "./platforms/platform.ts";
 
 export interface ObservabilityArgs {
-  readonly platform: DockerPlatform;
+  readonly platform: Platform;
   /** The prometheus service and, where enabled, the grafana service of the model. */
-  readonly services: readonly ServiceSpec<pulumi.Input<string>>[];
+  readonly services: readonly ServiceSpec<Contents>[];
 }
 
 /** Prometheus with the generated scrape config and rules; Grafana with provisioned dashboards. */
 export class Observability extends pulumi.ComponentResource {
-  readonly prometheus: docker.Container;
-  readonly grafana: docker.Container | undefined;
+  readonly prometheus: pulumi.Resource;
+  readonly grafana: pulumi.Resource | undefined;
 
   constructor(name: string, args: ObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
     super("meshkit-chaos:index:Observability", name, {}, opts);
+    const child = (s: ServiceSpec<Contents>) => ({ name: `${name}-${s.name}`, resource: this });
     const prometheus = args.services.find((s) => s.role === "prometheus");
     if (!prometheus) throw new Error("the environment model has no prometheus service");
-    this.prometheus = args.platform.container(prometheus, this);
+    this.prometheus = args.platform.service(prometheus, child(prometheus));
     const grafana = args.services.find((s) => s.role === "grafana");
-    this.grafana = grafana && args.platform.container(grafana, this);
+    this.grafana = grafana && args.platform.service(grafana, child(grafana));
     if (!grafana) {
       pulumi.log.warn(
         "Grafana is skipped (grafana.enabled=false): it needs the official image from a registry. " +

@@ -37,12 +37,12 @@ export class RunCertificates extends pulumi.ComponentResource {
     super("meshkit-chaos:index:RunCertificates", name, {}, opts);
     const validityPeriodHours = args.validityHours ?? 24 * 7;
     // The epoch changes exactly when the run id does; every key is replaced with it.
-    const epoch = new random.RandomId("run-epoch", { byteLength: 8, keepers: { runId: args.runId } }, { parent: this });
+    const epoch = new random.RandomId(`${name}-run-epoch`, { byteLength: 8, keepers: { runId: args.runId } }, { parent: this });
     const rotate = { parent: this, replacementTrigger: epoch.hex };
 
-    const caKey = new tls.PrivateKey("ca-key", keyAlgorithm, rotate);
+    const caKey = new tls.PrivateKey(`${name}-ca-key`, keyAlgorithm, rotate);
     const ca = new tls.SelfSignedCert(
-      "ca",
+      `${name}-ca`,
       {
         privateKeyPem: caKey.privateKeyPem,
         isCaCertificate: true,
@@ -56,9 +56,9 @@ export class RunCertificates extends pulumi.ComponentResource {
 
     const leaves = new Map<string, LeafCertificate>();
     for (const holder of args.holders) {
-      const key = new tls.PrivateKey(`${holder}-key`, keyAlgorithm, rotate);
+      const key = new tls.PrivateKey(`${name}-${holder}-key`, keyAlgorithm, rotate);
       const request = new tls.CertRequest(
-        `${holder}-csr`,
+        `${name}-${holder}-csr`,
         {
           privateKeyPem: key.privateKeyPem,
           subject: { commonName: holder, organization: "meshkit-chaos" },
@@ -68,7 +68,7 @@ export class RunCertificates extends pulumi.ComponentResource {
         { parent: this },
       );
       const cert = new tls.LocallySignedCert(
-        holder,
+        `${name}-${holder}`,
         {
           certRequestPem: request.certRequestPem,
           caPrivateKeyPem: caKey.privateKeyPem,

@@ -64,6 +64,12 @@ export async function staleness(lock: StackLock): Promise<string | undefined> {
   return undefined;
 }
 
+/** The lock and the attributes file the backend's blob store writes beside it. */
+async function removeLock(lock: StackLock): Promise<void> {
+  await rm(lock.path, { force: true });
+  await rm(`${lock.path}.attrs`, { force: true });
+}
+
 export class StackLockedError extends Error {
   override name = "StackLockedError";
 }
@@ -87,7 +93,7 @@ export async function recoverStaleLocks(
       live.push(lock);
       continue;
     }
-    await rm(lock.path, { force: true });
+    await removeLock(lock);
     removed.push(lock);
     log(`recovered stack ${stack}: removed the lock of an update that died (${why}; taken ${lock.timestamp})`);
   }
@@ -106,6 +112,6 @@ export async function recoverStaleLocks(
 export async function forceUnlock(project: string, stack: string, backendDir = fileBackendDir()): Promise<StackLock[]> {
   if (!backendDir) return [];
   const locks = await stackLocks(backendDir, project, stack);
-  for (const lock of locks) await rm(lock.path, { force: true });
+  for (const lock of locks) await removeLock(lock);
   return locks;
 }

@@ -54,6 +54,16 @@ async function sessionAlive(session: string): Promise<boolean> {
 }
 
 const pluginName = /^pulumi-(language|resource|analyzer|converter)-/;
+/** Plugins that run as `node` (the dynamic provider, the program the language host starts). */
+const nodePlugin = /@pulumi\/pulumi\/cmd\//;
+
+async function commandLine(pid: number): Promise<string> {
+  try {
+    return (await readFile(`/proc/${pid}/cmdline`, "utf8")).replaceAll("\0", " ");
+  } catch {
+    return "";
+  }
+}
 
 export interface Orphan extends ProcessInfo {
   readonly why: string;
@@ -82,7 +92,7 @@ export async function findOrphans(root: string): Promise<Orphan[]> {
         continue;
       }
     }
-    if (pluginName.test(info.name) && info.ppid === 1) {
+    if (info.ppid === 1 && (pluginName.test(info.name) || nodePlugin.test(await commandLine(pid)))) {
       found.push({ ...info, why: "a Pulumi plugin of this checkout whose engine is gone" });
     }
   }

@@ -7,7 +7,7 @@ import {
   type ServiceSpec,
 } from "../model/environment.ts";
 
-type Contents = pulumi.Input<string>;
+import type { Contents, Owner, Platform } from "./platform.ts";
 
 /** A size-bounded volume is a tmpfs of the local driver (see EnvironmentModel.volumeSizeMb). */
 const tmpfsOptions = (sizeMb: number | undefined): Record<string, string> | undefined =>
@@ -19,29 +19,39 @@ const toLabels = (labels: Record<string, string>): docker.types.input.ContainerL
 /**
  * Builds Docker resources from the neutral model. One instance per environment: it owns the
  * network, the volumes and the image references, and makes a container per service on request so
- * that each component (Mesh, FaultSidecar, Observability) parents its own containers.
+ * that each component (Mesh, FaultSidecar, Observability) parents its own containers. Every child
+ * name starts with its owner's name, so two environments (or two components) never collide.
  */
-export class DockerPlatform {
+export class DockerPlatform implements Platform {
   readonly network: docker.Network;
   private readonly volumes = new Map<string, docker.Volume>();
   private readonly images = new Map<string, docker.RemoteImage>();
   private readonly containers = new Map<string, docker.Container>();
 
   private readonly model: EnvironmentModel<Contents>;
-  private readonly parent: pulumi.Resource;
+  private readonly owner: Owner;
 
   // Plain fields, not parameter properties: Pulumi may load this file with Node's type stripping.
-  constructor(model: EnvironmentModel<Contents>, parent: pulumi.Resource) {
+  constructor(model: EnvironmentModel<Contents>, owner: Owner) {
     this.model = model;
-    this.parent = parent;
+    this.owner = owner;
+    const parent = owner.resource;
     // The network and the volumes outlive runs: their run-id label names the run that created them,
     // and a later run id must not replace them (Docker labels cannot change in place).
     const lasting = { parent, ignoreChanges: ["labels"], deleteBeforeReplace: true };
-    this.network = new docker.Network("network", { name: model.network, driver: "bridge", labels: toLabels(model.labels) }, lasting);
+    this.network = new docker.Network(
+      `${owner.name}-network`,
+      { name: model.network, driver: "bridge", labels: toLabels(model.labels) },
+      lasting,
+    );
     for (const volume of model.volumes) {
       this.volumes.set(
         volume,
-        new docker.Volume(`volume-${volume}`, { name: `${model.prefix}-${volume}`, labels: toLabels(model.labels), driverOpts: tmpfsOptions(model.volumeSizeMb[volume]) }, lasting),
+        new docker.Volume(
+          `${owner.name}-volume-${volume}`,
+          { name: `${model.prefix}-${volume}`, labels: toLabels(model.labels), driverOpts: tmpfsOptions(model.volumeSizeMb[volume]) },
+          lasting,
+        ),
       );
     }
   }
@@ -50,29 +60,34 @@ export class DockerPlatform {
   private image(name: string): docker.RemoteImage {
     let image = this.images.get(name);
     if (!image) {
-      image = new docker.RemoteImage(`image-${name.replace(/[^a-z0-9]+/gi, "-")}`, { name, keepLocally: true }, { parent: this.parent });
+      image = new docker.RemoteImage(
+        `${this.owner.name}-image-${name.replace(/[^a-z0-9]+/gi, "-")}`,
+        { name, keepLocally: true },
+        { parent: this.owner.resource },
+      );
       this.images.set(name, image);
     }
     return image;
   }
 
-  container(spec: ServiceSpec<Contents>, parent: pulumi.Resource): docker.Container {
-    const owner = spec.sidecarOf ? this.containers.get(spec.sidecarOf) : undefined;
-    if (spec.sidecarOf && !owner) throw new Error(`sidecar ${spec.name}: container ${spec.sidecarOf} must be created first`);
-    const namespaceOf = owner ? pulumi.interpolate`container:${owner.id}` : undefined;
+  service(spec: ServiceSpec<Contents>, owner: Owner): docker.Container {
+    // owner.name is the workload's own resource name, chosen by the component from its name.
+    const node = spec.sidecarOf ? this.containers.get(spec.sidecarOf) : undefined;
+    if (spec.sidecarOf && !node) throw new Error(`sidecar ${spec.name}: container ${spec.sidecarOf} must be created first`);
+    const namespaceOf = node ? pulumi.interpolate`container:${node.id}` : undefined;
     const secretEnv = Object.entries(spec.secretEnv ?? {}).map(([k, v]) => pulumi.secret(pulumi.interpolate`${k}=${v}`));
     const health = spec.healthcheck;
 
     const container = new docker.Container(
-      spec.name,
+      owner.name,
       {
         name: containerName(this.model, spec),
         image: this.image(spec.image).imageId,
-        hostname: owner ? undefined : spec.name,
+        hostname: node ? undefined : spec.name,
         // A sidecar joins its node's network and PID namespaces; everyone else joins the environment network.
         networkMode: namespaceOf ?? this.network.name,
         pidMode: namespaceOf,
-        networksAdvanced: owner ? undefined : [{ name: this.network.name, aliases: [spec.name] }],
+        networksAdvanced: node ? undefined : [{ name: this.network.name, aliases: [spec.name] }],
         command: spec.command ? [...spec.command] : undefined,
         envs: [...Object.entries(spec.env).map(([k, v]) => `${k}=${v}`), ...secretEnv],
         ports: spec.ports
@@ -98,8 +113,8 @@ export class DockerPlatform {
       },
       // Names are fixed (mkc-<stack>-<service>), so a replacement must delete the old container first.
       {
-        parent,
-        dependsOn: owner ? [owner] : [this.network],
+        parent: owner.resource,
+        dependsOn: node ? [node] : [this.network],
         deleteBeforeReplace: true,
         // Its run-id label then names the run that created it (Docker labels cannot change in place).
         ignoreChanges: spec.outlivesRuns ? ["labels"] : undefined,

@@ -47,10 +47,10 @@ beforeAll(async () => {
   );
 });
 
-async function environment(raw: unknown) {
+async function environment(raw: unknown, name = "environment") {
   created = [];
   const { ChaosEnvironment } = await import("../../../components/chaos-environment.ts");
-  const env = new ChaosEnvironment("environment", { stack: "ci", settings: parseSettings(raw, "test") });
+  const env = new ChaosEnvironment(name, { stack: "ci", settings: parseSettings(raw, "test") });
   // Let the mock engine register every resource.
   await new Promise<void>((resolve) => env.certificateFingerprints.apply(() => resolve()));
   await new Promise((r) => setTimeout(r, 50));
@@ -104,12 +104,26 @@ describe("ChaosEnvironment component tree", () => {
     expect(env.nodes.map((n) => n.controlUrl)).toEqual(["http://127.0.0.1:30100", "http://127.0.0.1:30101"]);
     expect(env.prometheusUrl).toBe("http://127.0.0.1:30000");
     expect(env.grafanaUrl).toBeNull();
-    const agent = ofType("docker:index/container:Container").find((c) => c.name === "node-1-agent")!;
-    expect(agent.inputs.networkMode).toBe("container:node-1-id");
-    expect(agent.inputs.pidMode).toBe("container:node-1-id");
+    const container = (name: string) => ofType("docker:index/container:Container").find((c) => c.inputs.name === name)!;
+    const agent = container("mkc-ci-node-1-agent");
+    const node = `container:${container("mkc-ci-node-1").name}-id`;
+    expect(agent.inputs.networkMode).toBe(node);
+    expect(agent.inputs.pidMode).toBe(node);
     expect(agent.inputs.capabilities).toEqual({ adds: ["NET_ADMIN"] });
     for (const c of ofType("docker:index/container:Container")) {
       for (const p of c.inputs.ports ?? []) expect(p.ip, `${c.name}`).toBe("127.0.0.1");
     }
+  });
+
+  it("derives every child's name from its component's name, so two environments never collide", async () => {
+    const names = async (env: string) => {
+      await environment({ nodes: 2 }, env);
+      return created.map((c) => `${c.type}::${c.name}`);
+    };
+    const a = await names("a");
+    const b = await names("b");
+    expect(new Set(a).size, "names within one environment").toBe(a.length);
+    expect(a.filter((n) => b.includes(n))).toEqual([]);
+    for (const n of a) expect(n.split("::")[1], n).toMatch(/^a(-|$)/);
   });
 });
