@@ -5,6 +5,9 @@
 import type { FaultKind } from "../../contract/meshkit.ts";
 import { dnsResponder } from "./dns.ts";
 import type { Mechanism } from "./mechanism.ts";
+import { netemLatency, netemLoss } from "./netem.ts";
+import { nfqueueDelay } from "./nfqueue-delay.ts";
+import { tbf } from "./tbf.ts";
 import { nodeToggleMechanisms } from "./node-toggle.ts";
 
 // biome-ignore lint: mechanisms differ in their params type; the core validates with `params` first.
@@ -13,6 +16,9 @@ type AnyMechanism = Mechanism<any>;
 const nodeToggles = nodeToggleMechanisms();
 
 export const mechanismsByKind: Partial<Record<FaultKind, readonly AnyMechanism[]>> = {
+  "network-latency": [netemLatency, nfqueueDelay],
+  bandwidth: [tbf],
+  "packet-loss": [netemLoss],
   "dns-failure": [dnsResponder],
   "http-fault": [nodeToggles["http-fault"]],
   "invalid-signature": [nodeToggles["invalid-signature"]],

@@ -1,0 +1,46 @@
+// Bulk TCP traffic between test network namespaces, for bandwidth faults. Run with `ip netns exec`:
+//   sink PORT        accepts one connection, prints {"ready":true} then {"bytes","ms"} when it ends
+//   send HOST PORT MS   writes as fast as TCP allows for MS milliseconds, then closes
+
+import { createConnection, createServer } from "node:net";
+
+const [mode, ...args] = process.argv.slice(2);
+
+if (mode === "sink") {
+  const server = createServer((socket) => {
+    let bytes = 0;
+    let first = 0;
+    socket.on("data", (b: Buffer) => {
+      if (first === 0) first = performance.now();
+      bytes += b.length;
+    });
+    // A sender cut off at its deadline resets the connection; what arrived still counts.
+    socket.on("error", () => undefined);
+    socket.on("close", () => {
+      console.log(JSON.stringify({ bytes, ms: performance.now() - first }));
+      server.close();
+    });
+  });
+  server.listen(Number(args[0]), "0.0.0.0", () => console.log(JSON.stringify({ ready: true })));
+} else if (mode === "send") {
+  const [host, port, ms] = args;
+  const chunk = Buffer.alloc(64 * 1024, 0x61);
+  const socket = createConnection({ host: host!, port: Number(port) }, () => {
+    const until = performance.now() + Number(ms);
+    const pump = (): void => {
+      while (performance.now() < until) {
+        if (!socket.write(chunk)) {
+          socket.once("drain", pump);
+          return;
+        }
+      }
+      socket.end();
+    };
+    pump();
+  });
+  // A send blocked on a full buffer must still stop at the deadline.
+  setTimeout(() => socket.destroy(), Number(ms) + 2_000).unref();
+} else {
+  console.error("usage: netns-traffic.ts sink PORT | send HOST PORT MS");
+  process.exit(2);
+}
