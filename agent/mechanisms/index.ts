@@ -4,10 +4,11 @@
 
 import type { FaultKind } from "../../contract/meshkit.ts";
 import { dnsResponder } from "./dns.ts";
+import { certSwap } from "./cert-swap.ts";
+import { diskFill } from "./disk-fill.ts";
+import { leaderKill, processKill, processPause } from "./signal.ts";
+import { cpuStress, memoryPressure } from "./stress.ts";
 import type { Mechanism } from "./mechanism.ts";
-import { netemLatency, netemLoss } from "./netem.ts";
-import { nfqueueDelay } from "./nfqueue-delay.ts";
-import { tbf } from "./tbf.ts";
 import { nodeToggleMechanisms } from "./node-toggle.ts";
 
 // biome-ignore lint: mechanisms differ in their params type; the core validates with `params` first.
@@ -16,11 +17,15 @@ type AnyMechanism = Mechanism<any>;
 const nodeToggles = nodeToggleMechanisms();
 
 export const mechanismsByKind: Partial<Record<FaultKind, readonly AnyMechanism[]>> = {
-  "network-latency": [netemLatency, nfqueueDelay],
-  bandwidth: [tbf],
-  "packet-loss": [netemLoss],
   "dns-failure": [dnsResponder],
   "http-fault": [nodeToggles["http-fault"]],
   "invalid-signature": [nodeToggles["invalid-signature"]],
   "clock-skew": [nodeToggles["clock-skew"]],
+  "process-kill": [processKill],
+  "leader-kill": [leaderKill],
+  "process-pause": [processPause],
+  "cpu-stress": [cpuStress],
+  "memory-pressure": [memoryPressure],
+  "disk-fill": [diskFill],
+  "cert-expiry": [certSwap],
 };
