@@ -1,0 +1,72 @@
+// Validates rendered Chaos Mesh resources against the real CRDs' openAPIV3Schema
+// (../shared/data/chaos-mesh/crd.yaml) with ajv. Stricter than an API server in one way on purpose:
+// an API server silently prunes unknown fields, which would hide a misspelt field, so every object
+// schema that lists its properties here also rejects properties it does not list.
+
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Ajv, type ValidateFunction } from "ajv";
+import { parseAllDocuments } from "yaml";
+
+export const crdPath = fileURLToPath(new URL("../../../shared/data/chaos-mesh/crd.yaml", import.meta.url));
+
+interface Crd {
+  spec: {
+    group: string;
+    names: { kind: string };
+    versions: { name: string; schema: { openAPIV3Schema: Record<string, unknown> } }[];
+  };
+}
+
+type Schema = Record<string, unknown>;
+
+/** Closes every object schema that lists properties (unless it preserves unknown fields). */
+function closeObjects(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(closeObjects);
+  if (schema === null || typeof schema !== "object") return schema;
+  const s: Schema = {};
+  for (const [k, v] of Object.entries(schema as Schema)) {
+    s[k] = k === "properties" || k === "additionalProperties" ? mapValues(v, k) : closeObjects(v);
+  }
+  if (s.properties && s.additionalProperties === undefined && s["x-kubernetes-preserve-unknown-fields"] !== true) {
+    s.additionalProperties = false;
+  }
+  return s;
+}
+
+function mapValues(v: unknown, key: string): unknown {
+  if (key === "additionalProperties") return closeObjects(v);
+  const out: Schema = {};
+  for (const [name, sub] of Object.entries(v as Schema)) out[name] = closeObjects(sub);
+  return out;
+}
+
+let validators: Map<string, ValidateFunction> | undefined;
+
+function load(): Map<string, ValidateFunction> {
+  if (validators) return validators;
+  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
+  validators = new Map();
+  for (const doc of parseAllDocuments(readFileSync(crdPath, "utf8"))) {
+    const crd = doc.toJS() as Crd | null;
+    if (!crd || crd.spec.group !== "chaos-mesh.org") continue;
+    for (const version of crd.spec.versions) {
+      const schema = closeObjects(version.schema.openAPIV3Schema) as Schema;
+      // metadata is validated by the API server's ObjectMeta schema, not the CRD's.
+      const properties = { ...(schema.properties as Schema), metadata: { type: "object" } };
+      validators.set(`${crd.spec.group}/${version.name}/${crd.spec.names.kind}`, ajv.compile({ ...schema, properties }));
+    }
+  }
+  return validators;
+}
+
+/** The CR kinds the CRD file defines, e.g. `chaos-mesh.org/v1alpha1/NetworkChaos`. */
+export const crdKinds = (): string[] => [...load().keys()];
+
+/** Problems of one resource against its CRD (empty = valid); names the field path of each. */
+export function crdProblems(resource: { apiVersion: string; kind: string; spec?: unknown }): string[] {
+  const validate = load().get(`${resource.apiVersion}/${resource.kind}`);
+  if (!validate) return [`no CRD for ${resource.apiVersion} ${resource.kind} in ${crdPath}`];
+  if (validate(resource)) return [];
+  return (validate.errors ?? []).map((e) => `${resource.kind}${e.instancePath || "/"}: ${e.message ?? "invalid"}${e.params ? ` ${JSON.stringify(e.params)}` : ""}`);
+}
