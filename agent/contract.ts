@@ -23,5 +23,7 @@ export const agentApi = {
      * namespace, the node container's init), `name:<comm or argv0 basename>` or `cmdline:<substring>`.
      */
     nodeProcess: "MESHKIT_AGENT_NODE_PROCESS",
+    /** The node's control URL as the agent reaches it (shared network namespace); default http://127.0.0.1:8080. */
+    nodeControlUrl: "MESHKIT_AGENT_NODE_CONTROL_URL",
   },
 } as const;

@@ -9,12 +9,13 @@
 // requests the node answered 500 during the fault is measured from its own counters at revert.
 
 import { chaosNames, chaosToggle, metrics, paths, ports } from "../../contract/meshkit.ts";
+import { agentApi } from "../contract.ts";
 import { type AgentParams, agentParams } from "../params.ts";
 import type { Evidence } from "../protocol.ts";
 import type { Mechanism, MechanismContext } from "./mechanism.ts";
 
-/** Where the agent reaches the node's control port; set it when the node's control port is not the default. */
-export const nodeControlEnv = "MESHKIT_AGENT_NODE_CONTROL_URL";
+/** Where the agent reaches the node's control port; the environment sets it from the node's configured port. */
+export const nodeControlEnv = agentApi.env.nodeControlUrl;
 export const defaultNodeControlUrl = `http://127.0.0.1:${ports.control}`;
 
 const REQUEST_TIMEOUT_MS = 3000;

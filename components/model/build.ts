@@ -154,6 +154,7 @@ export function buildEnvironmentModel<C>(inputs: ModelInputs<C>): EnvironmentMod
         [agentApi.env.listen]: `0.0.0.0:${agentApi.port}`,
         [agentApi.env.dataDir]: nodePaths.dataDir,
         [agentApi.env.nodeProcess]: nodeProcessMatcher,
+        [agentApi.env.nodeControlUrl]: `http://127.0.0.1:${nodePorts.control}`,
       },
       secretEnv: { [agentApi.env.token]: inputs.agentToken },
       ports: [],
