@@ -2,6 +2,7 @@
 // journal holds from a previous agent process, serve the API. On stdout it prints one ready line
 // (JSON with the bound address) once it accepts requests.
 
+import { mkdirSync } from "node:fs";
 import { release } from "node:os";
 import { join } from "node:path";
 import pkg from "../package.json" with { type: "json" };
@@ -32,6 +33,7 @@ const log = createLogger(config.nodeId);
 const lock = new KernelLock();
 /** The agent's private state (the fault journal, mechanisms' files): on the node's data volume, so it survives an agent restart. */
 const stateDir = join(config.dataDir, ".meshkit-agent");
+mkdirSync(stateDir, { recursive: true, mode: 0o700 });
 
 const unmeasured = (reason: string): Capabilities => ({
   netAdmin: false,

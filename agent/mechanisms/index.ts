@@ -4,12 +4,16 @@
 
 import type { FaultKind } from "../../contract/meshkit.ts";
 import { dnsResponder } from "./dns.ts";
+import { iptablesPacketLoss, iptablesPartition, iptablesTransportDowngrade } from "./iptables.ts";
 import { certSwap } from "./cert-swap.ts";
 import { diskFill } from "./disk-fill.ts";
 import { leaderKill, processKill, processPause } from "./signal.ts";
 import { cpuStress, memoryPressure } from "./stress.ts";
 import type { Mechanism } from "./mechanism.ts";
 import { nodeToggleMechanisms } from "./node-toggle.ts";
+import { netemLatency, netemLoss } from "./netem.ts";
+import { nfqueueDelay } from "./nfqueue-delay.ts";
+import { tbf } from "./tbf.ts";
 
 // biome-ignore lint: mechanisms differ in their params type; the core validates with `params` first.
 type AnyMechanism = Mechanism<any>;
@@ -21,6 +25,11 @@ export const mechanismsByKind: Partial<Record<FaultKind, readonly AnyMechanism[]
   "http-fault": [nodeToggles["http-fault"]],
   "invalid-signature": [nodeToggles["invalid-signature"]],
   "clock-skew": [nodeToggles["clock-skew"]],
+  "network-latency": [netemLatency, nfqueueDelay],
+  bandwidth: [tbf],
+  "network-partition": [iptablesPartition],
+  "transport-downgrade": [iptablesTransportDowngrade],
+  "packet-loss": [netemLoss, iptablesPacketLoss],
   "process-kill": [processKill],
   "leader-kill": [leaderKill],
   "process-pause": [processPause],

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { agentApi } from "../../../agent/contract.ts";
 import { capabilitiesBody, errorBody, faultsBody, healthBody } from "../../../agent/protocol.ts";
 import { agentMetrics, faultKinds } from "../../../contract/meshkit.ts";
-import { baseEnv, get, newToken, type RunningAgent, startAgent } from "./agent-process.ts";
+import { baseEnv, get, newToken, type RunningAgent, startAgent } from "../../support/agent-process.ts";
 
 const { paths } = agentApi;
 const sh = (file: string, args: string[]) => execa(file, args, { reject: false });

@@ -3,7 +3,7 @@
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import { agentApi } from "../../../agent/contract.ts";
-import { agentCommand, baseEnv, newToken, repoRoot } from "./agent-process.ts";
+import { agentCommand, baseEnv, newToken, repoRoot } from "../../support/agent-process.ts";
 
 const { env } = agentApi;
 

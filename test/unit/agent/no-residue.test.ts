@@ -6,7 +6,7 @@ import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { agentApi } from "../../../agent/contract.ts";
 import { capabilitiesBody } from "../../../agent/protocol.ts";
-import { baseEnv, newToken, startAgent } from "./agent-process.ts";
+import { baseEnv, newToken, startAgent } from "../../support/agent-process.ts";
 
 const ns = `mkagent-${randomBytes(3).toString("hex")}`;
 const inNs = (file: string, args: string[]) => execa("ip", ["netns", "exec", ns, file, ...args], { reject: false });
