@@ -46,6 +46,7 @@ async function engine<T>(what: string, stackName: string, work: () => Promise<T>
 }
 
 export const runStackName = (envStack: string, runId: string): string => `${envStack}.run-${runId}`;
+export const runIdOf = (envStack: string, runStack: string): string => runStack.slice(`${envStack}.run-`.length);
 
 /** The inline program: the environment through a StackReference, one Fault per (fault, node). */
 function program(envStack: string, faults: readonly RunStackFault[]) {

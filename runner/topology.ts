@@ -3,11 +3,9 @@
 
 import { z } from "zod";
 import { defaultLeadershipScope, paths } from "../contract/meshkit.ts";
+import type { Topology } from "../faults/targets.ts";
 
-export interface Topology {
-  readonly nodes: readonly string[];
-  /** Leader per scope as the answering nodes see it; null when a scope has no live leader. */
-  readonly leaders: Readonly<Record<string, string | null>>;
+export interface LiveTopology extends Topology {
   /** Term of each scope's current leader, for "new leader with a higher term" checks. */
   readonly terms: Readonly<Record<string, number>>;
 }
@@ -17,7 +15,7 @@ const leadersBody = z.object({
 });
 
 /** Reads leaders from every node in parallel and keeps, per scope, the unexpired token with the highest term. */
-export async function readTopology(nodes: readonly { name: string; controlUrl: string }[]): Promise<Topology> {
+export async function readTopology(nodes: readonly { name: string; controlUrl: string }[]): Promise<LiveTopology> {
   const answers = await Promise.all(
     nodes.map(async (n) => {
       try {
