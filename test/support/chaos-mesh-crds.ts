@@ -20,13 +20,24 @@ interface Crd {
 
 type Schema = Record<string, unknown>;
 
-/** Closes every object schema that lists properties (unless it preserves unknown fields). */
+/**
+ * Turns OpenAPI v3.0 into the JSON Schema ajv reads (boolean `exclusiveMinimum`/`exclusiveMaximum`
+ * become numbers) and closes every object schema that lists properties (unless it preserves unknown
+ * fields).
+ */
 function closeObjects(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(closeObjects);
   if (schema === null || typeof schema !== "object") return schema;
   const s: Schema = {};
   for (const [k, v] of Object.entries(schema as Schema)) {
     s[k] = k === "properties" || k === "additionalProperties" ? mapValues(v, k) : closeObjects(v);
+  }
+  for (const [exclusive, bound] of [["exclusiveMinimum", "minimum"], ["exclusiveMaximum", "maximum"]] as const) {
+    if (typeof s[exclusive] === "boolean") {
+      if (s[exclusive] === true) s[exclusive] = s[bound];
+      else delete s[exclusive];
+      if (s[exclusive] !== undefined) delete s[bound];
+    }
   }
   if (s.properties && s.additionalProperties === undefined && s["x-kubernetes-preserve-unknown-fields"] !== true) {
     s.additionalProperties = false;
@@ -41,31 +52,42 @@ function mapValues(v: unknown, key: string): unknown {
   return out;
 }
 
-let validators: Map<string, ValidateFunction> | undefined;
+let schemas: Map<string, Schema> | undefined;
+const validators = new Map<string, ValidateFunction>();
+const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
 
-function load(): Map<string, ValidateFunction> {
-  if (validators) return validators;
-  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
-  validators = new Map();
+/** openAPIV3Schema by `group/version/Kind`, e.g. `chaos-mesh.org/v1alpha1/NetworkChaos`. */
+function load(): Map<string, Schema> {
+  if (schemas) return schemas;
+  schemas = new Map();
   for (const doc of parseAllDocuments(readFileSync(crdPath, "utf8"))) {
     const crd = doc.toJS() as Crd | null;
     if (!crd || crd.spec.group !== "chaos-mesh.org") continue;
     for (const version of crd.spec.versions) {
-      const schema = closeObjects(version.schema.openAPIV3Schema) as Schema;
-      // metadata is validated by the API server's ObjectMeta schema, not the CRD's.
-      const properties = { ...(schema.properties as Schema), metadata: { type: "object" } };
-      validators.set(`${crd.spec.group}/${version.name}/${crd.spec.names.kind}`, ajv.compile({ ...schema, properties }));
+      schemas.set(`${crd.spec.group}/${version.name}/${crd.spec.names.kind}`, version.schema.openAPIV3Schema);
     }
   }
-  return validators;
+  return schemas;
 }
 
 /** The CR kinds the CRD file defines, e.g. `chaos-mesh.org/v1alpha1/NetworkChaos`. */
 export const crdKinds = (): string[] => [...load().keys()];
 
+function validatorFor(key: string): ValidateFunction | undefined {
+  const known = validators.get(key);
+  if (known) return known;
+  const raw = load().get(key);
+  if (!raw) return undefined;
+  const schema = closeObjects(raw) as Schema;
+  // metadata is validated by the API server's ObjectMeta schema, not the CRD's.
+  const validate = ajv.compile({ ...schema, properties: { ...(schema.properties as Schema), metadata: { type: "object" } } });
+  validators.set(key, validate);
+  return validate;
+}
+
 /** Problems of one resource against its CRD (empty = valid); names the field path of each. */
 export function crdProblems(resource: { apiVersion: string; kind: string; spec?: unknown }): string[] {
-  const validate = load().get(`${resource.apiVersion}/${resource.kind}`);
+  const validate = validatorFor(`${resource.apiVersion}/${resource.kind}`);
   if (!validate) return [`no CRD for ${resource.apiVersion} ${resource.kind} in ${crdPath}`];
   if (validate(resource)) return [];
   return (validate.errors ?? []).map((e) => `${resource.kind}${e.instancePath || "/"}: ${e.message ?? "invalid"}${e.params ? ` ${JSON.stringify(e.params)}` : ""}`);
