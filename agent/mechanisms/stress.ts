@@ -117,13 +117,13 @@ export const cpuStress: Mechanism<AgentParams<"cpu-stress">> = {
 
   async apply(ctx, p): Promise<Evidence> {
     const procs = await start(ctx, ["--cpu", String(p.workers), "--cpu-load", String(p.loadPct)], p.workers);
-    // What the workers can get: their configured load, capped by the CPUs there are; a loaded
-    // machine gives them less, so a quarter of that counts as active. Up to three windows: the
-    // workers' load cycles start unevenly.
+    // What the workers can get: their configured load, capped by the CPUs there are. A loaded machine
+    // gives them much less (measured: a fifth at load average 11 on 2 cores), so a tenth of that
+    // counts as active. Up to three windows: the workers' load cycles start unevenly.
     const expected = Math.min((p.workers * p.loadPct) / 100, availableParallelism());
     let cores = 0;
-    for (let window = 0; window < 3 && cores < expected / 4; window++) cores = Math.max(cores, await cpuCores(procs));
-    if (cores < expected / 4) {
+    for (let window = 0; window < 3 && cores < expected / 10; window++) cores = Math.max(cores, await cpuCores(procs));
+    if (cores < expected / 10) {
       await stop(ctx);
       throw new Error(`${program} workers used at most ${cores.toFixed(2)} CPU cores in three ${sampleMs} ms windows, expected about ${expected.toFixed(2)}`);
     }
