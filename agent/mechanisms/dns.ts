@@ -24,6 +24,8 @@ type Params = AgentParams<"dns-failure">;
 
 export const resolvConfPath = "/etc/resolv.conf";
 const PROBE_TIMEOUT_MS = 1000;
+/** In timeout mode the responder has counted the probe long before this; the wait only shows no answer came. */
+const SILENCE_MS = 400;
 const DOCKER_DNS = "127.0.0.11";
 
 /** Responders of the faults this agent process holds (a restarted agent has none: revert removes rules only). */
@@ -185,7 +187,7 @@ export const dnsResponder: Mechanism<Params> = {
     const rules = taggedRules(await natTable(ctx, iptables), ctx.tag);
     const lines = [...rules.map((l) => `${iptables} -t nat ${l}`), `responder on 127.0.0.1:${responder.listenPort} (udp+tcp), forwarding to ${server}:53`];
     const seen = responder.counts.matched;
-    const matchingNow = await probeDns(server, names.matching);
+    const matchingNow = await probeDns(server, names.matching, params.mode === "timeout" ? SILENCE_MS : PROBE_TIMEOUT_MS);
     const intercepted = responder.counts.matched > seen;
     lines.push(`${names.matching} (matches): ${matchingNow}${intercepted ? ", from the responder" : ", NOT seen by the responder"} (before: ${matchingBefore})`);
     let ok = rules.length === nameservers.length * 2 && intercepted && matchingNow === expectedOutcome[params.mode];

@@ -153,6 +153,19 @@ describe("dns-failure through the agent", () => {
       expect(await nat()).toEqual(natBefore);
     });
 
+    it("agent killed mid-fault: the restarted agent reverts from its journal and names resolve again", async () => {
+      const applied = await apply(agent, "nxdomain", ["api.*"]);
+      await agent.kill();
+      // The redirect outlives the agent (its responder is gone with it): resolution is broken until recovery.
+      expect(await nat()).not.toEqual(natBefore);
+      expect((await resolveInNs("node-1"))["node-1"]!.lookup).not.toBe("192.0.2.11");
+      agent = await hosts.startAgent({ env: { [agentApi.env.nodeId]: "node-1" } });
+      expect(await nat()).toEqual(natBefore);
+      expect((await resolveInNs("api.example.test"))["api.example.test"]!.lookup).toBe("192.0.2.10");
+      const recovered = (await agent.client.list()).recentReverts.find((r) => r.id === applied.id);
+      expect(recovered).toMatchObject({ reason: "journal-recovery", verified: true });
+    });
+
     it("without NET_ADMIN: a clear capability error and nothing changed", async () => {
       const weak = await hosts.startAgent({
         env: { [agentApi.env.nodeId]: "node-1", [agentApi.env.listen]: `${hosts.apiAddress}:9101` },
