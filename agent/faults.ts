@@ -209,7 +209,8 @@ export class FaultManager {
     entry.appliedAt = new Date(now).toISOString();
     entry.leaseExpiresAt = new Date(held.leaseExpiresAtMs).toISOString();
     try {
-      await this.#deps.journal.write(entry);
+      // Not durable: appliedAt and the lease are informational there; the first write is what recovery needs.
+      await this.#deps.journal.write(entry, false);
     } catch (err) {
       // The fault is active and the first journal write names it, so recovery still finds it.
       this.#deps.log.warn("journal update after apply failed", { id: request.id, detail: message(err) });

@@ -25,8 +25,12 @@ import type { Mechanism, MechanismContext } from "./mechanism.ts";
 
 const table = "filter";
 
-/** How long a TCP connect to a cut-off peer must stay unanswered; a peer on the same bridge answers in < 1 ms. */
-export const connectProbeMs = 100;
+/**
+ * How long a TCP connect to a cut-off peer must stay unanswered. An uncut peer's kernel answers the
+ * SYN (SYN-ACK or RST) in well under 1 ms on a bridge, whatever its program does; the wait is
+ * spent on every apply, so it is kept short.
+ */
+export const connectProbeMs = 50;
 /** UDP datagrams sent to measure a loss ratio (each dropped one fails locally with EPERM). */
 const lossProbes = 400;
 /** discard: nothing listens there, so probes reach no program of the peer. */
@@ -91,8 +95,8 @@ async function install(ctx: MechanismContext, set: RuleSet): Promise<string[]> {
   const chain = chainOf(ctx.id);
   const comment = ["-m", "comment", "--comment", ctx.tag];
   // Marked before the change, so the last revert (even after a crash) knows the table was the agent's.
+  // Nothing else needs recording: the chain name and the tag follow from the fault id.
   if (!(await tableExists(ctx))) await writeFile(createdTableMarker(ctx), `${ctx.tag}\n`);
-  await ctx.record({ table, chain });
   await restore(ctx, [
     `:${chain} - [0:0]`,
     ...set.rules.map((r) => ["-A", chain, ...r, ...comment].join(" ")),

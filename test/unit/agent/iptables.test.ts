@@ -218,6 +218,19 @@ describe.runIf(usable)("iptables mechanisms in a namespace pair", () => {
     expect(await tcpConnect(hosts.inAgentNs, hosts.peerAddress, ports.gossip)).toBe("open");
   });
 
+  it("SIGTERM: the agent reverts its faults before it exits (a stopped agent enforces no lease)", async () => {
+    const before = await iptablesState();
+    const id = newId("term");
+    await agent.client.apply(partition(id, 600));
+    await agent.stop();
+    expect(await agent.exited).toBe(0);
+    expect(await iptablesState()).toBe(before);
+    expect(journalFiles()).toEqual([]);
+    expect(agent.output()).toMatch(new RegExp(`"msg":"reverted on stop","id":"${id}".*"verified":true`));
+    agent = await hosts.startAgent();
+    expect((await agent.client.list()).recentReverts).toEqual([]);
+  });
+
   it("keeps two faults apart: reverting one leaves the other's rules, both verified", async () => {
     const before = await iptablesState();
     const cut = newId("cut");
