@@ -87,8 +87,9 @@ function validatorFor(key: string): ValidateFunction | undefined {
 
 /** Problems of one resource against its CRD (empty = valid); names the field path of each. */
 export function crdProblems(resource: { apiVersion: string; kind: string; spec?: unknown }): string[] {
-  const validate = validatorFor(`${resource.apiVersion}/${resource.kind}`);
-  if (!validate) return [`no CRD for ${resource.apiVersion} ${resource.kind} in ${crdPath}`];
+  const { kind } = resource;
+  const validate = validatorFor(`${resource.apiVersion}/${kind}`);
+  if (!validate) return [`no CRD for ${resource.apiVersion} ${kind} in ${crdPath}`];
   if (validate(resource)) return [];
-  return (validate.errors ?? []).map((e) => `${resource.kind}${e.instancePath || "/"}: ${e.message ?? "invalid"}${e.params ? ` ${JSON.stringify(e.params)}` : ""}`);
+  return (validate.errors ?? []).map((e) => `${kind}${e.instancePath || "/"}: ${e.message ?? "invalid"}${e.params ? ` ${JSON.stringify(e.params)}` : ""}`);
 }

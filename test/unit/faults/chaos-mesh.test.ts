@@ -36,7 +36,7 @@ function selected(selector: Selector): string[] {
     .map(([name]) => name);
 }
 
-const crs = (kind: string, targets: string | null, set: Record<string, string> = {}): ChaosMeshResource[] =>
+const crs = (kind: string, targets: string | null, set: Record<string, string> = {}): readonly ChaosMeshResource[] =>
   planFault(parseFaultRequest({ kind, targets, set }), topology, "s", { namespace: "mesh-ci" }).chaosMesh ?? [];
 
 describe("Chaos Mesh resources", () => {
