@@ -8,7 +8,7 @@
 
 import "reflect-metadata";
 import { createHash, X509Certificate as NodeX509, webcrypto } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { accessSync, constants, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import * as tls from "node:tls";
 import * as x509 from "@peculiar/x509";
@@ -185,7 +185,20 @@ export const certSwap: Mechanism<AgentParams<"cert-expiry">> = {
     }
     try {
       const t = nodeTls(pid);
-      for (const p of t.pairs) for (const f of [p.cert, p.key]) statSync(nodeFile(pid, f));
+      for (const p of t.pairs) {
+        for (const f of [p.cert, p.key]) {
+          try {
+            accessSync(nodeFile(pid, f), constants.W_OK);
+          } catch (e) {
+            const code = (e as NodeJS.ErrnoException).code;
+            return [
+              code === "EROFS"
+                ? `node certificate files: ${f} is on a read-only mount; mount the node's certificates writable (the compose export mounts them :ro)`
+                : `node certificate files: ${f}: ${(e as Error).message}`,
+            ];
+          }
+        }
+      }
     } catch (e) {
       return [`node certificate files: ${(e as Error).message}`];
     }
