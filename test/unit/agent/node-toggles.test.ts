@@ -10,7 +10,7 @@ import type { ApplyRequest } from "../../../agent/protocol.ts";
 import { chaosNames, chaosToggle, metrics, paths } from "../../../contract/meshkit.ts";
 import { type LocalMesh, startLocalMesh } from "../../../node/local/mesh.ts";
 import { type DataPlaneCaller, dataPlaneCaller } from "../../support/data-plane.ts";
-import { getJson, metricsText, post, sample } from "../node/helpers.ts";
+import { getJson, metricsText, post, sample, waitFor } from "../node/helpers.ts";
 import { baseEnv, newToken, type RunningAgent, startAgent } from "../../support/agent-process.ts";
 
 const CALLS = 200;
@@ -21,6 +21,7 @@ describe("node chaos toggles through the agent", () => {
   let mesh: LocalMesh;
   let controlUrl: string;
   let agent: RunningAgent;
+  let agentEnv: Record<string, string>;
   let client: AgentClient;
   let caller: DataPlaneCaller;
   let seq = 0;
@@ -38,7 +39,8 @@ describe("node chaos toggles through the agent", () => {
     mesh = await startLocalMesh({ nodes: 1, env: { mesh__workload__rate: "0" } });
     controlUrl = mesh.nodes[0]!.controlUrl;
     const token = newToken();
-    agent = await startAgent({ ...baseEnv(token), [agentApi.env.nodeId]: mesh.nodes[0]!.nodeId, [nodeControlEnv]: controlUrl });
+    agentEnv = { ...baseEnv(token), [agentApi.env.nodeId]: mesh.nodes[0]!.nodeId, [nodeControlEnv]: controlUrl };
+    agent = await startAgent(agentEnv);
     client = new AgentClient(agent.url, token);
     caller = await dataPlaneCaller(mesh, controlUrl);
     const clean = await caller.tally(20);
@@ -56,6 +58,7 @@ describe("node chaos toggles through the agent", () => {
     expect(await activeToggles()).toHaveProperty(chaosNames.failingHandlers);
     const during = await caller.tally(CALLS);
     expect(during.errors).toBe(0);
+    console.info(`http-fault abort share 0.3: ${during.failed}/${CALLS} failed`);
     expect(Math.abs(during.failed / CALLS - 0.3)).toBeLessThan(TOLERANCE);
 
     const reverted = await client.revert(applied.id);
@@ -71,6 +74,7 @@ describe("node chaos toggles through the agent", () => {
     expect((await activeToggles())[chaosNames.slowHandlers]).toMatchObject({ share: 0.5, delayMs: 300 });
     const during = await caller.tally(CALLS, { concurrency: 40, slowMs: 280 });
     expect(during.failed + during.errors).toBe(0);
+    console.info(`http-fault delay share 0.5 of 300 ms: ${during.slow}/${CALLS} slow`);
     expect(Math.abs(during.slow / CALLS - 0.5)).toBeLessThan(TOLERANCE);
 
     expect((await client.revert(applied.id)).verified).toBe(true);
@@ -81,6 +85,7 @@ describe("node chaos toggles through the agent", () => {
     const applied = await client.apply(request("invalid-signature", { share: 0.25 }));
     const during = await caller.tally(CALLS);
     expect(during.failed + during.errors).toBe(0);
+    console.info(`invalid-signature share 0.25: ${during.badSignature}/${CALLS} rejected`);
     expect(Math.abs(during.badSignature / CALLS - 0.25)).toBeLessThan(TOLERANCE);
 
     expect((await client.revert(applied.id)).verified).toBe(true);
@@ -103,6 +108,29 @@ describe("node chaos toggles through the agent", () => {
     expect(reverted.verified).toBe(true);
     expect(Math.abs(await reported())).toBeLessThan(500);
     expect(sample(await metricsText(controlUrl), metrics.clockOffset.name)).toBe(0);
+  });
+
+  it("lease: unrenewed, the agent stops the toggle by itself within TTL + 1 s", async () => {
+    const applied = await client.apply({ ...request("clock-skew", { offsetMs: 5000 }), ttlSeconds: 2 });
+    const expiresAt = Date.parse(applied.leaseExpiresAt);
+    while ((await activeToggles())[chaosNames.clockSkew] !== undefined) {
+      expect(Date.now()).toBeLessThan(expiresAt + 1000);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(sample(await metricsText(controlUrl), metrics.clockOffset.name)).toBe(0);
+    // The toggle is off before the agent has finished verifying the revert.
+    const reverted = await waitFor("the lease revert recorded", 3000, async () => (await client.list()).recentReverts.find((r) => r.id === applied.id));
+    expect(reverted).toMatchObject({ reason: "lease-expired", verified: true });
+  });
+
+  it("agent SIGKILLed mid-fault: the restarted agent stops the toggle from its journal", async () => {
+    await client.apply(request("invalid-signature", { share: 1 }));
+    await agent.kill();
+    expect(await activeToggles()).toHaveProperty(chaosNames.invalidSignature);
+    agent = await startAgent(agentEnv);
+    client = new AgentClient(agent.url, agentEnv[agentApi.env.token]!);
+    expect(await activeToggles()).toEqual({});
+    expect((await caller.tally(20)).badSignature).toBe(0);
   });
 
   it("refuses a toggle someone else started, and leaves that toggle alone", async () => {
