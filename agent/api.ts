@@ -141,8 +141,14 @@ export function createApiServer(deps: ApiDeps): Server {
         return fail(401, "unauthorized", auth.detail);
       }
     }
+    let params: string[];
     try {
-      return await handler(req, match.slice(1).map((s) => decodeURIComponent(s)));
+      params = match.slice(1).map((s) => decodeURIComponent(s));
+    } catch {
+      return fail(400, "invalid_request", `${path}: malformed percent-encoding in the path`);
+    }
+    try {
+      return await handler(req, params);
     } catch (err) {
       if (err instanceof BodyError) return fail(err.status, err.code, err.message);
       throw err;

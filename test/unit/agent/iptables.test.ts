@@ -108,6 +108,17 @@ describe.runIf(usable)("iptables mechanisms in a namespace pair", () => {
     expect(errorBody.parse(await kind.json()).detail).toMatch(/^kind: /);
   });
 
+  it("renews only a fault it holds (404) and refuses a bad renew body naming ttlSeconds (400)", async () => {
+    await expect(agent.client.renew("never-applied", 10)).rejects.toMatchObject({ status: 404, code: "not_found" });
+    const res = await fetch(`${agent.url}${agentApi.paths.faults}/never-applied/renew`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${agent.token}`, "content-type": "application/json" },
+      body: JSON.stringify({ ttlSeconds: "ten" }),
+    });
+    expect(res.status).toBe(400);
+    expect(errorBody.parse(await res.json()).detail).toMatch(/^ttlSeconds: /);
+  });
+
   it("answers 501 for a kind no agent mechanism applies", async () => {
     const res = await post(agent, { id: newId("surge"), kind: "membership-surge", params: { count: 1 }, targets: ["node-1"], ttlSeconds: 10 });
     expect(res.status).toBe(501);
