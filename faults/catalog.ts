@@ -332,7 +332,10 @@ export function faultKindsInfo(): FaultKindInfo[] {
       kind,
       abbrev: def.abbrev,
       summary: def.summary,
-      targets: def.targets.type === "nodes" ? "required: node names, all, count:N, percent:P, role:leader[:scope]" : `none: ${def.targets.why}`,
+      targets:
+        def.targets.type === "none"
+          ? `none: ${def.targets.why}`
+          : `required: ${def.targets.note ?? "node names, all, count:N, percent:P, role:leader[:scope]"}`,
       params: [
         { name: "duration", ...faultDuration.info },
         { name: "intensity", ...intensityParam.info, default: String(rule.type === "scale" ? rule.default : 1) },

@@ -60,7 +60,7 @@ export type IntensityRule =
 
 export type TargetRule =
   /** `--target` is required: node names, count:N, percent:P, role:leader... */
-  | { readonly type: "nodes" }
+  | { readonly type: "nodes"; readonly note?: string }
   /** No `--target`: the kind says why. */
   | { readonly type: "none"; readonly why: string };
 

@@ -17,14 +17,14 @@ export const leaderKill = defineKind({
   params: {
     scope: textParam({
       pattern: /^[A-Za-z0-9][A-Za-z0-9/_.:-]{0,127}$/,
-      description: "a leadership scope name (global-control, shard/<namespace>/<id>)",
+      description: "a leadership scope name (global-control, shard/{namespace}/{id})",
       default: defaultLeadershipScope,
       summary: "Leadership scope whose leader is killed",
     }),
     signal: signalParam(),
   },
   intensity: signalIntensity,
-  targets: { type: "nodes" },
+  targets: { type: "nodes", note: "role:leader or role:leader:SCOPE only; default role:leader:SCOPE of the scope parameter" },
   capabilities: needs(["pidVisibility.nodeProcessVisible"]),
   mechanism: "the leader resolved from /control/leaders, then a signal to its node process through the shared PID namespace",
   chaosMesh: { kind: "PodChaos", note: "pod-kill of the leader's pod (resolved when planned); gracePeriod 0 for SIGKILL, 30 s for SIGTERM" },
