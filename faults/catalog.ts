@@ -3,6 +3,7 @@
 // against a topology into per-node agent requests, a dry-run text and Chaos Mesh resources.
 
 import { randomBytes } from "node:crypto";
+import { z } from "zod";
 import { agentParams } from "../agent/params.ts";
 import { faultId, type ApplyRequest, type Capabilities } from "../agent/protocol.ts";
 import { faultKinds, type FaultKind } from "../contract/meshkit.ts";
@@ -206,6 +207,18 @@ export function parseFaultRequest(input: FaultRequestInput): FaultRequest {
     throw new FaultInputError(`${kind} needs --target: node names (node-2), all, count:N, percent:P or role:leader[:scope]`);
   }
   return { kind, targets, durationMs, intensity, params: settled, given };
+}
+
+/**
+ * The zod schema of a kind's user parameters (each value checked for type, unit and bounds; unknown
+ * keys refused), e.g. for linting a scenario file. The cross-parameter rules (intensity vs. knob,
+ * targets) are `parseFaultRequest`'s, which a plan always goes through.
+ */
+export function userParamsSchema(kind: FaultKind): z.ZodType<Record<string, unknown>> {
+  const def = catalog[kind];
+  const shape: Record<string, z.ZodType<unknown>> = { intensity: intensityParam.schema("intensity").optional() };
+  for (const [key, spec] of Object.entries(def.params)) shape[key] = spec.schema(key).optional();
+  return z.strictObject(shape);
 }
 
 /** One agent apply of a plan, ready for the agent client (add a lease: see `applyRequests`). */

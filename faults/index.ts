@@ -12,6 +12,7 @@ export {
   newFaultId,
   parseFaultRequest,
   planFault,
+  userParamsSchema,
   type FaultKindInfo,
   type FaultPlan,
   type FaultRequest,

@@ -14,6 +14,7 @@ import {
   parseFaultRequest,
   planFault,
   TargetError,
+  userParamsSchema,
   type Topology,
 } from "../../../faults/index.ts";
 
@@ -120,6 +121,18 @@ describe("parsing a fault request", () => {
     expect(message(() => parseFaultRequest({ kind: "http-fault", targets: "node-1", set: { delay: "1s" } }))).toContain(
       "delay applies to mode=delay only",
     );
+  });
+});
+
+describe("user parameter schemas", () => {
+  it("check each value with its unit and bounds and refuse unknown keys, for scenario files", () => {
+    const schema = userParamsSchema("network-latency");
+    expect(schema.parse({ delay: "150ms", peers: "node-2", intensity: 0.2 })).toEqual({ delay: 150, peers: "node-2", intensity: 0.2 });
+    const bad = schema.safeParse({ delay: "11s", lag: 1 });
+    expect(bad.success).toBe(false);
+    const text = bad.error?.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("\n") ?? "";
+    expect(text).toContain("delay: delay=11s is out of bounds: expected 1ms..10s");
+    expect(text).toContain("lag");
   });
 });
 
