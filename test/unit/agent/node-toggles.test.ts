@@ -1,7 +1,9 @@
 // http-fault, invalid-signature and clock-skew through the real agent process against a real node
-// process on loopback: the effect is measured as a caller of the node's data plane sees it (share of
-// failed, slow or badly signed RPCs over 200 calls), the node's clock as its control API reports it,
-// and everything returns after revert.
+// process: the effect is measured as a caller of the node's data plane sees it (share of failed, slow
+// or badly signed RPCs over 200 calls), the node's clock as its control API reports it, and
+// everything returns after revert. The agent runs in a network namespace of the test's own, so its
+// kernel snapshots see no other test's changes; the node's control port listens on the root side of
+// the namespace's API link, where both the agent and the test reach it.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { agentApi } from "../../../agent/contract.ts";
 import { AgentClient, AgentError } from "../../../agent/client.ts";
@@ -11,16 +13,21 @@ import { chaosNames, chaosToggle, metrics, paths } from "../../../contract/meshk
 import { type LocalMesh, startLocalMesh } from "../../../node/local/mesh.ts";
 import { type DataPlaneCaller, dataPlaneCaller } from "../../support/data-plane.ts";
 import { getJson, metricsText, post, sample, waitFor } from "../node/helpers.ts";
-import { baseEnv, newToken, type RunningAgent, startAgent } from "../../support/agent-process.ts";
+import { createNetnsHosts, type NetnsAgent, type NetnsHosts, netnsUsable } from "../../support/agent-netns.ts";
 
 const CALLS = 200;
 /** 4 standard deviations of a share near 0.5 over 200 calls is 0.14; a wrong mechanism is far off. */
 const TOLERANCE = 0.12;
 
+if (!(await netnsUsable())) {
+  throw new Error("node toggle tests need root and `ip netns` (the agent runs in the test's own network namespace); run them as root");
+}
+
 describe("node chaos toggles through the agent", () => {
   let mesh: LocalMesh;
   let controlUrl: string;
-  let agent: RunningAgent;
+  let hosts: NetnsHosts;
+  let agent: NetnsAgent;
   let agentEnv: Record<string, string>;
   let client: AgentClient;
   let caller: DataPlaneCaller;
@@ -36,12 +43,13 @@ describe("node chaos toggles through the agent", () => {
   const activeToggles = async () => (await getJson<{ active: Record<string, unknown> }>(`${controlUrl}${paths.chaosPrefix}`)).body.active;
 
   beforeAll(async () => {
-    mesh = await startLocalMesh({ nodes: 1, env: { mesh__workload__rate: "0" } });
-    controlUrl = mesh.nodes[0]!.controlUrl;
-    const token = newToken();
-    agentEnv = { ...baseEnv(token), [agentApi.env.nodeId]: mesh.nodes[0]!.nodeId, [nodeControlEnv]: controlUrl };
-    agent = await startAgent(agentEnv);
-    client = new AgentClient(agent.url, token);
+    hosts = await createNetnsHosts();
+    const rootSide = hosts.apiAddress.replace(/\d+$/, (n) => String(Number(n) - 1));
+    mesh = await startLocalMesh({ nodes: 1, env: { mesh__workload__rate: "0", mesh__control__bindAddress: rootSide } });
+    controlUrl = mesh.nodes[0]!.controlUrl.replace("127.0.0.1", rootSide);
+    agentEnv = { [agentApi.env.nodeId]: mesh.nodes[0]!.nodeId, [nodeControlEnv]: controlUrl };
+    agent = await hosts.startAgent({ env: agentEnv });
+    client = agent.client;
     caller = await dataPlaneCaller(mesh, controlUrl);
     const clean = await caller.tally(20);
     expect(clean).toMatchObject({ failed: 0, badSignature: 0, errors: 0 });
@@ -50,6 +58,7 @@ describe("node chaos toggles through the agent", () => {
     caller?.close();
     await agent?.stop();
     await mesh?.stop();
+    await hosts?.destroy();
   }, 60_000);
 
   it("http-fault abort: about the configured share of RPCs fail while active, none after revert", async () => {
@@ -127,8 +136,8 @@ describe("node chaos toggles through the agent", () => {
     await client.apply(request("invalid-signature", { share: 1 }));
     await agent.kill();
     expect(await activeToggles()).toHaveProperty(chaosNames.invalidSignature);
-    agent = await startAgent(agentEnv);
-    client = new AgentClient(agent.url, agentEnv[agentApi.env.token]!);
+    agent = await hosts.startAgent({ env: agentEnv });
+    client = agent.client;
     expect(await activeToggles()).toEqual({});
     expect((await caller.tally(20)).badSignature).toBe(0);
   });
@@ -147,10 +156,9 @@ describe("node chaos toggles through the agent", () => {
   });
 
   it("fails clearly when the node's control port does not answer", async () => {
-    const token = newToken();
-    const lonely = await startAgent({ ...baseEnv(token), [nodeControlEnv]: "http://127.0.0.1:9" });
+    const lonely = await hosts.startAgent({ env: { [nodeControlEnv]: "http://127.0.0.1:9", [agentApi.env.listen]: `${hosts.apiAddress}:9101` } });
     try {
-      const e = await new AgentClient(lonely.url, token).apply(request("invalid-signature", { share: 0.5 })).catch((x: unknown) => x);
+      const e = await lonely.client.apply(request("invalid-signature", { share: 0.5 })).catch((x: unknown) => x);
       expect(e).toBeInstanceOf(AgentError);
       expect((e as AgentError).message).toMatch(/control port does not answer at http:\/\/127\.0\.0\.1:9/);
       expect((e as AgentError).message).toMatch(new RegExp(nodeControlEnv));
