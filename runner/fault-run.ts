@@ -6,6 +6,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { AgentClient } from "../agent/client.ts";
 import type { AppliedFault } from "../agent/protocol.ts";
+import type { FaultPlan } from "../faults/catalog.ts";
 import { RunStack, type RunStackFault } from "./run-stack.ts";
 
 export interface AgentAccess {
@@ -47,6 +48,14 @@ export interface FaultRunOptions {
   readonly onActive?: (report: ActiveReport) => void;
   readonly onOutput?: (line: string) => void;
 }
+
+/** A planned fault as the run stack declares it (the lease is the caller's choice). */
+export const runStackFault = (plan: FaultPlan): Omit<RunStackFault, "ttlSeconds"> => ({
+  id: plan.id,
+  kind: plan.kind,
+  targets: plan.targets,
+  agentRequests: plan.agentRequests.map((r) => ({ node: r.node, params: { ...r.params } })),
+});
 
 const clientsFor = (access: AgentAccess, nodes: readonly string[]): Map<string, AgentClient> =>
   new Map(

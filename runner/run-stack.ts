@@ -10,6 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation/index.js";
 import { projectName } from "../components/config.ts";
 import { Fault, faultResourceType } from "../faults/resource/fault.ts";
+import { recoverStaleLocks } from "../lifecycle/locks.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 /** Where the run project's settings and stack files live (git-ignored machine state). */
@@ -98,6 +99,8 @@ export class RunStack {
   static async open(envStack: string, runId: string, options: RunStackOptions = {}): Promise<RunStack> {
     mkdirSync(runsDir, { recursive: true });
     const name = runStackName(envStack, runId);
+    // A runner or engine killed mid-update leaves the run stack locked; a dead holder's lock goes.
+    await recoverStaleLocks(runProjectName, name, options.onOutput ?? (() => {}));
     const stack = await LocalWorkspace.createOrSelectStack(
       { stackName: name, projectName: runProjectName, program: program(envStack, []) },
       { workDir: runsDir, projectSettings: { name: runProjectName, runtime: "nodejs" } },
