@@ -1,13 +1,15 @@
 // The `env` group: the environment stack's lifecycle (lifecycle/) and the Compose export.
-import { resolve } from "node:path";
+// The libraries are imported when a command runs, so --help and usage errors answer at once.
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
-import { composeFileName } from "../components/compose/render.ts";
-import { exportCompose } from "../components/compose/export.ts";
-import { EnvironmentStack, projectRoot, readEnvironment, unlockStack } from "../lifecycle/environment.ts";
+import type { EnvironmentStack } from "../lifecycle/environment.ts";
 import { withoutSecrets, type PublicEnvironmentOutputs } from "../lifecycle/outputs.ts";
 import { hostPortBaseOption, jsonOption, nodesOption, stackOption } from "./options.ts";
 import { printJson, progress } from "./print.ts";
 import { interruption } from "./signals.ts";
+
+const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
 function describe(outputs: PublicEnvironmentOutputs): string {
   return [
@@ -23,6 +25,7 @@ function describe(outputs: PublicEnvironmentOutputs): string {
 async function withStack<T>(stack: string, work: (env: EnvironmentStack) => Promise<T>): Promise<T> {
   const { signal, dispose } = interruption();
   try {
+    const { EnvironmentStack } = await import("../lifecycle/environment.ts");
     const env = await EnvironmentStack.open(stack, { onProgress: progress, signal });
     return await work(env);
   } finally {
@@ -93,6 +96,7 @@ export function registerEnv(program: Command): void {
     .addOption(stackOption())
     .addOption(jsonOption("the stack outputs (secrets left out)"))
     .action(async (o: { stack: string; json?: boolean }) => {
+      const { readEnvironment } = await import("../lifecycle/environment.ts");
       const outputs = withoutSecrets(await readEnvironment(o.stack));
       if (o.json) printJson(outputs);
       else process.stdout.write(`${describe(outputs)}\n`);
@@ -103,6 +107,7 @@ export function registerEnv(program: Command): void {
     .description("remove the stack's lock left by an update on another machine (a stale lock of this machine is removed by any command)")
     .addOption(stackOption())
     .action(async (o: { stack: string }) => {
+      const { unlockStack } = await import("../lifecycle/environment.ts");
       const removed = await unlockStack(o.stack);
       progress(removed.length > 0 ? `removed ${removed.length} lock(s): ${removed.join("; ")}` : `stack ${o.stack} was not locked`);
     });
@@ -117,6 +122,8 @@ export function registerEnv(program: Command): void {
     .option("--out <dir>", "output directory, new, empty or a previous export (default: .artifacts/compose/<stack>)")
     .addOption(jsonOption("{composeFile}"))
     .action(async (o: { stack: string; nodes: number; hostPortBase?: number; grafana?: boolean; out?: string; json?: boolean }) => {
+      const { exportCompose } = await import("../components/compose/export.ts");
+      const { composeFileName } = await import("../components/compose/render.ts");
       const out = resolve(o.out ?? resolve(projectRoot, ".artifacts", "compose", o.stack));
       const dir = await exportCompose({ stack: o.stack, nodes: o.nodes, hostPortBase: o.hostPortBase, grafana: o.grafana ?? false, out });
       const composeFile = resolve(dir, composeFileName);

@@ -18,7 +18,8 @@ export function argument<T>(parse: (value: string) => T): (value: string) => T {
 /** The exit code for what a command threw. Commander has already printed its own errors. */
 export function exitCodeOf(error: unknown): number {
   if (error instanceof CommanderError) {
-    return error.code === "commander.helpDisplayed" || error.code === "commander.version" ? exitCodes.ok : exitCodes.usage;
+    // Help and --version end with exit code 0; every other Commander error is a usage error.
+    return error.exitCode === 0 ? exitCodes.ok : exitCodes.usage;
   }
   return exitCodes.failure;
 }

@@ -4,7 +4,7 @@ import { type Command, Option } from "commander";
 import { FaultInputError } from "../faults/errors.ts";
 import { type FaultPlan, faultKindsInfo, parseFaultRequest, planFault } from "../faults/catalog.ts";
 import { readEnvironment } from "../lifecycle/environment.ts";
-import { type ActiveReport, runFault } from "../runner/fault-run.ts";
+import { type ActiveReport, runFault, runStackFault } from "../runner/fault-run.ts";
 import { inventory, revertFaults } from "../runner/fault-inventory.ts";
 import { assertOwnedTargets, OwnershipError } from "../runner/ownership.ts";
 import { RunStack } from "../runner/run-stack.ts";
@@ -60,13 +60,6 @@ async function plan(command: Command, kind: string, flags: ApplyFlags): Promise<
     usageError(command, error);
   }
 }
-
-const runStackFault = (p: FaultPlan) => ({
-  id: p.id,
-  kind: p.kind,
-  targets: p.targets,
-  agentRequests: p.agentRequests.map((r) => ({ node: r.node, params: { ...r.params } })),
-});
 
 const activeLine = (a: ActiveReport) => ({
   id: a.id,
