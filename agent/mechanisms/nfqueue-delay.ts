@@ -14,7 +14,7 @@
 
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { accessSync, constants, readdirSync, readFileSync } from "node:fs";
+import { accessSync, constants, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import type { AgentParams } from "../params.ts";
 import { agentParams } from "../params.ts";
 import type { Evidence } from "../protocol.ts";
@@ -49,15 +49,23 @@ export function boundQueues(): Set<number> {
   }
 }
 
-/** Delayer processes reading `queue` in this PID namespace, by their command line. */
+/** Delayer processes reading `queue` in this network namespace (queue numbers are per namespace). */
 function delayersOn(queue: number): number[] {
   const found: number[] = [];
   for (const d of readdirSync("/proc")) {
     if (!/^\d+$/.test(d)) continue;
     const argv = cmdline(Number(d));
-    if (argv !== null && isDelayerFor(argv, queue)) found.push(Number(d));
+    if (argv !== null && isDelayerFor(argv, queue) && inOurNetns(Number(d))) found.push(Number(d));
   }
   return found;
+}
+
+function inOurNetns(pid: number): boolean {
+  try {
+    return readlinkSync(`/proc/${pid}/ns/net`) === readlinkSync("/proc/self/ns/net");
+  } catch {
+    return false;
+  }
 }
 
 function cmdline(pid: number): string[] | null {
@@ -114,7 +122,7 @@ async function stopDelayers(ctx: MechanismContext, queue: number, recordedPid: n
   const pids = new Set(delayersOn(queue));
   if (recordedPid !== undefined) {
     const argv = cmdline(recordedPid);
-    if (argv !== null && isDelayerFor(argv, queue)) pids.add(recordedPid);
+    if (argv !== null && isDelayerFor(argv, queue) && inOurNetns(recordedPid)) pids.add(recordedPid);
   }
   for (const pid of pids) {
     try {

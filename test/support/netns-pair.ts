@@ -3,6 +3,7 @@
 // exist only inside these namespaces, so test traffic never leaves them.
 
 import { randomBytes } from "node:crypto";
+import { readdirSync, readFileSync, readlinkSync, statSync } from "node:fs";
 import { execa } from "execa";
 
 export interface NetnsPair {
@@ -90,3 +91,22 @@ export const medianOf = (xs: readonly number[]): number => {
   const mid = s.length >> 1;
   return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 };
+
+/**
+ * meshkit-netdelay processes running in network namespace `ns` (matched by namespace inode, so tests
+ * running in parallel in other namespaces never count), as "pid: command line".
+ */
+export function delayersIn(ns: string): string[] {
+  const inode = statSync(`/run/netns/${ns}`).ino;
+  return readdirSync("/proc")
+    .filter((d) => /^\d+$/.test(d))
+    .flatMap((d) => {
+      try {
+        const argv = readFileSync(`/proc/${d}/cmdline`, "utf8").split("\0");
+        if (!argv[0]?.endsWith("meshkit-netdelay")) return [];
+        return readlinkSync(`/proc/${d}/ns/net`) === `net:[${inode}]` ? [`${d}: ${argv.join(" ").trim()}`] : [];
+      } catch {
+        return [];
+      }
+    });
+}

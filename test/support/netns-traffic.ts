@@ -1,6 +1,6 @@
 // Bulk TCP traffic between test network namespaces, for bandwidth faults. Run with `ip netns exec`:
 //   sink PORT        accepts one connection, prints {"ready":true} then {"bytes","ms"} when it ends
-//   send HOST PORT MS   writes as fast as TCP allows for MS milliseconds, then closes
+//   send HOST PORT MS   writes as fast as TCP allows for MS milliseconds, then resets the connection
 
 import { createConnection, createServer } from "node:net";
 
@@ -34,12 +34,13 @@ if (mode === "sink") {
           return;
         }
       }
-      socket.end();
+      socket.resetAndDestroy();
     };
     pump();
+    // Stop at the deadline even while blocked on a full buffer: what is still queued behind a slow
+    // link would take longer to drain than the measurement itself.
+    setTimeout(() => socket.resetAndDestroy(), Number(ms)).unref();
   });
-  // A send blocked on a full buffer must still stop at the deadline.
-  setTimeout(() => socket.destroy(), Number(ms) + 2_000).unref();
 } else {
   console.error("usage: netns-traffic.ts sink PORT | send HOST PORT MS");
   process.exit(2);

@@ -18,6 +18,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -278,7 +279,11 @@ func main() {
 		return 0
 	}
 	if err := nf.RegisterWithErrorFunc(ctx, hook, onError); err != nil {
-		fail("cannot bind NFQUEUE %d: %v (is another process bound to it?)", opts.queue, err)
+		hint := "is another process bound to it?"
+		if errors.Is(err, syscall.EPERM) || strings.Contains(err.Error(), "not permitted") {
+			hint = "needs CAP_NET_ADMIN in this network namespace: docker --cap-add NET_ADMIN"
+		}
+		fail("cannot bind NFQUEUE %d: %v (%s)", opts.queue, err, hint)
 	}
 
 	releaserDone := make(chan struct{})

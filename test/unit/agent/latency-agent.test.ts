@@ -3,13 +3,12 @@
 // request, by lease expiry and from the journal after an agent SIGKILL. Each time the namespace's
 // iptables rules and qdiscs must equal what they were and no delayer may be left running.
 
-import { readdirSync, readFileSync } from "node:fs";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { ApplyRequest } from "../../../agent/protocol.ts";
 import { createNetnsHosts, type NetnsAgent, type NetnsHosts, netnsUsable } from "../../support/agent-netns.ts";
 import { repoRoot } from "../../support/agent-process.ts";
-import { medianOf } from "../../support/netns-pair.ts";
+import { delayersIn, medianOf } from "../../support/netns-pair.ts";
 
 if (!(await netnsUsable())) {
   throw new Error("latency-agent tests need root and `ip netns` (they create their own network namespaces); run them as root");
@@ -19,18 +18,7 @@ let hosts: NetnsHosts;
 let env: Record<string, string>;
 let agent: NetnsAgent;
 
-function delayers(): string[] {
-  return readdirSync("/proc")
-    .filter((d) => /^\d+$/.test(d))
-    .flatMap((d) => {
-      try {
-        const argv = readFileSync(`/proc/${d}/cmdline`, "utf8").split("\0");
-        return argv[0]?.endsWith("meshkit-netdelay") ? [`${d}: ${argv.join(" ")}`] : [];
-      } catch {
-        return [];
-      }
-    });
-}
+const delayers = (): string[] => delayersIn(hosts.agentNs);
 
 async function kernelState(): Promise<string> {
   const rules = (await hosts.inAgentNs("iptables-save", [])).stdout

@@ -3,12 +3,11 @@
 // (ping, bulk TCP), and after revert the namespace's iptables rules and qdiscs equal what they were.
 // Needs root (ip netns); it fails, never skips, without it.
 
-import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type MechanismDriver, startDriver } from "../../support/mechanism-driver-client.ts";
-import { createNetnsPair, kernelState, medianOf, type NetnsPair, ping } from "../../support/netns-pair.ts";
+import { createNetnsPair, delayersIn, kernelState, medianOf, type NetnsPair, ping } from "../../support/netns-pair.ts";
 
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
 const traffic = fileURLToPath(new URL("../../support/netns-traffic.ts", import.meta.url));
@@ -17,19 +16,7 @@ let pair: NetnsPair;
 let driver: MechanismDriver;
 let env: Record<string, string>;
 
-/** meshkit-netdelay processes alive now, by pid, with their command lines. */
-function delayers(): string[] {
-  return readdirSync("/proc")
-    .filter((d) => /^\d+$/.test(d))
-    .flatMap((d) => {
-      try {
-        const argv = readFileSync(`/proc/${d}/cmdline`, "utf8").split("\0");
-        return argv[0]?.endsWith("meshkit-netdelay") ? [`${d}: ${argv.join(" ")}`] : [];
-      } catch {
-        return [];
-      }
-    });
-}
+const delayers = (): string[] => delayersIn(pair.a);
 
 const latency = (delayMs: number, jitterMs: number, peers: string[] = []) => ({ delayMs, jitterMs, correlationPct: 0, peers });
 
