@@ -1,0 +1,31 @@
+# The commands the tests and the fault agent need, and where each comes from: one list, read by
+# scripts/bootstrap (it apt-get installs the Debian ones that are missing) and by .ci/run (it fails
+# early, naming the command and its source, when one is still missing after the bootstrap).
+# shellcheck shell=bash
+
+# command -> Debian package: the engine, the offline base image builder, promtool for the rule checks,
+# the kernel tools the fault agent's tests probe on the host, Compose for the exported compose file,
+# ping for the latency and loss measurements, stress-ng for the stress mechanisms' tests on the host.
+declare -gA debian_commands=(
+  [dockerd]=docker.io [docker]=docker.io [debootstrap]=debootstrap [promtool]=prometheus
+  [iptables]=iptables [ip]=iproute2 [tc]=iproute2 [nft]=nftables [openssl]=openssl
+  [docker-compose]=docker-compose [ping]=iputils-ping [stress-ng]=stress-ng
+)
+
+# command -> how it gets there when it is not a Debian package.
+declare -gA other_commands=(
+  [pulumi]="the Pulumi toolchain that scripts/bootstrap builds (scripts/toolchain/build; PATH from scripts/env.sh)"
+  [go]="Go >= 1.26 on PATH or at /usr/local/go/bin (Debian's is too old): the toolchain and meshkit-netdelay are built with it"
+)
+
+# Prints one line per missing command, "COMMAND: from WHERE"; returns 1 when any is missing.
+missing_commands() {
+  local cmd missing=0
+  for cmd in "${!debian_commands[@]}"; do
+    command -v "$cmd" >/dev/null || { echo "$cmd: from the Debian package ${debian_commands[$cmd]}"; missing=1; }
+  done
+  for cmd in "${!other_commands[@]}"; do
+    command -v "$cmd" >/dev/null || [[ $cmd == go && -x /usr/local/go/bin/go ]] || { echo "$cmd: from ${other_commands[$cmd]}"; missing=1; }
+  done
+  return "$missing"
+}
