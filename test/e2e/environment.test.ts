@@ -1,27 +1,24 @@
-// Issue 4 on the real engines: `env:up` brings up a 3-node environment through the Pulumi engine on
-// the local Docker engine; Prometheus scrapes every target; the mesh elects one leader; every
-// dashboard query has data; a new run id rotates certificates in place; `env:down` leaves nothing.
+// Issue 4 on the real engines: `meshkit-chaos env up` brings up a 3-node environment through the
+// Pulumi engine on the local Docker engine; Prometheus scrapes every target; the mesh elects one leader;
+// every dashboard query has data; no private key or agent token shows in outputs or logs; a new run id
+// rotates certificates in place; `env down` leaves nothing.
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { agentApi } from "../../agent/contract.ts";
 import { capabilitiesBody } from "../../agent/protocol.ts";
 import { queryProblems, runDashboardQueries } from "../../components/observability/index.ts";
 import { metrics, defaultLeadershipScope, paths } from "../../contract/meshkit.ts";
+import { readEnvironment } from "../../lifecycle/environment.ts";
+import { publicEnvironmentOutputs, type PublicEnvironmentOutputs } from "../../lifecycle/outputs.ts";
+import { lastJsonLine, meshkitChaos } from "../support/cli.ts";
 import { labelled, requireEngines, root } from "./engines.ts";
 
-const stack = "ci";
-const envCommand = (command: string, ...args: string[]) =>
-  execa("npm", ["run", "--silent", `env:${command}`, "--", "--stack", stack, ...args], { cwd: root, all: true, reject: false });
+// The ci stack (its own ports, beside a developer's local stack); another one to run beside a busy ci.
+const stack = process.env.MESHKIT_E2E_STACK ?? "ci";
+const envCommand = (command: string, ...args: string[]) => meshkitChaos(["env", command, "--stack", stack, ...args]);
 
-interface Outputs {
-  runId: string;
-  nodes: { name: string; controlUrl: string; agentUrl: string }[];
-  prometheusUrl: string;
-  registryUrl: string;
-  certificateSerials: Record<string, string>;
-}
-
-const lastJsonLine = (stdout: string): Outputs => JSON.parse(stdout.trim().split("\n").at(-1)!) as Outputs;
+type Outputs = PublicEnvironmentOutputs;
+const parseOutputs = (stdout: string): Outputs => publicEnvironmentOutputs.strict().parse(lastJsonLine(stdout));
 
 async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -59,17 +56,37 @@ async function volumeCreationTimes(): Promise<string[]> {
   return Promise.all(names.map(async (v) => `${v} ${(await execa("docker", ["volume", "inspect", "-f", "{{.CreatedAt}}", v])).stdout}`));
 }
 
+/** Lines of every private key the state holds (only `--show-secrets` may reveal them). */
+async function privateKeyLines(): Promise<string[]> {
+  const state = (await execa("pulumi", ["stack", "export", "--show-secrets", "--stack", stack], { cwd: root })).stdout;
+  const keys = [...state.matchAll(/-----BEGIN [A-Z ]*PRIVATE KEY-----([^-]+)-----END/g)].map((m) => JSON.parse(`"${m[1]}"`) as string);
+  // The run CA and a leaf for the registry and each of the 3 nodes.
+  expect(keys.length).toBeGreaterThanOrEqual(5);
+  return keys.flatMap((k) => k.split("\n").filter((l) => l.length >= 40));
+}
+
+/** Keys and agent tokens of every run of this test (the rotation makes new ones). */
+const secretsSeen = { keyLines: new Set<string>(), tokens: new Set<string>() };
+async function rememberSecrets(): Promise<void> {
+  for (const line of await privateKeyLines()) secretsSeen.keyLines.add(line);
+  secretsSeen.tokens.add((await readEnvironment(stack)).agentToken);
+}
+
 let outputs: Outputs;
+/** What the commands printed: searched for private keys and the agent token. */
+const printed: Record<string, string> = {};
 
 beforeAll(async () => {
   await requireEngines();
   // Whatever an earlier run on this machine left behind (a killed CI job, another checkout's state)
   // must not make this run fail or pass by accident.
   const purge = await envCommand("purge");
-  if (purge.exitCode !== 0) throw new Error(`env:purge failed:\n${purge.all}`);
+  if (purge.exitCode !== 0) throw new Error(`env purge failed:\n${purge.all}`);
   const up = await envCommand("up", "--nodes", "3", "--json");
-  if (up.exitCode !== 0) throw new Error(`env:up failed:\n${up.all}`);
-  outputs = lastJsonLine(up.stdout);
+  if (up.exitCode !== 0) throw new Error(`env up failed:\n${up.all}`);
+  printed["env up"] = String(up.all);
+  outputs = parseOutputs(String(up.stdout));
+  await rememberSecrets();
 });
 
 afterAll(async () => {
@@ -107,9 +124,7 @@ describe("chaos environment on Docker", () => {
   });
 
   it("runs an authenticated fault agent beside every node that sees its node's process", async () => {
-    const token = JSON.parse(
-      (await execa("pulumi", ["stack", "output", "agentToken", "--show-secrets", "--json", "--stack", stack], { cwd: root })).stdout,
-    ) as string;
+    const { agentToken: token } = await readEnvironment(stack);
     for (const node of outputs.nodes) {
       expect(new URL(node.agentUrl).hostname).toBe("127.0.0.1");
       expect((await fetch(`${node.agentUrl}${agentApi.paths.capabilities}`)).status, node.name).toBe(401);
@@ -137,7 +152,9 @@ describe("chaos environment on Docker", () => {
     const network = (await execa("docker", ["network", "inspect", "-f", "{{.Id}}", `mkc-${stack}-net`])).stdout;
     const up = await envCommand("up", "--new-run-id", "--json");
     expect(up.exitCode, up.all).toBe(0);
-    const after = lastJsonLine(up.stdout);
+    printed["env up --new-run-id"] = String(up.all);
+    const after = parseOutputs(String(up.stdout));
+    await rememberSecrets();
     expect(after.runId).not.toBe(outputs.runId);
     for (const [holder, serial] of Object.entries(outputs.certificateSerials)) {
       expect(after.certificateSerials[holder], holder).toBeDefined();
@@ -152,7 +169,25 @@ describe("chaos environment on Docker", () => {
     outputs = after;
   });
 
-  it("env:down leaves no container, network or volume with the project's labels", async () => {
+  it("shows no private key and no agent token in outputs or logs", async () => {
+    await rememberSecrets();
+    const plain = await execa("pulumi", ["stack", "output", "--json", "--stack", stack], { cwd: root });
+    printed["pulumi stack output --json"] = plain.stdout;
+    printed["pulumi stack export"] = (await execa("pulumi", ["stack", "export", "--stack", stack], { cwd: root })).stdout;
+    printed["env outputs"] = String((await envCommand("outputs")).all);
+    printed["env outputs --json"] = String((await envCommand("outputs", "--json")).all);
+    const containers = (await execa("docker", ["ps", "-a", "--format", "{{.Names}}", "--filter", `label=${projectLabel}`])).stdout.split("\n");
+    for (const c of containers.filter(Boolean)) printed[`docker logs ${c}`] = (await execa("docker", ["logs", c], { all: true })).all ?? "";
+
+    expect(Object.keys(printed)).toContain("env up");
+    for (const [where, text] of Object.entries(printed)) {
+      expect(text, where).not.toContain("PRIVATE KEY");
+      for (const line of secretsSeen.keyLines) expect(text.includes(line), `${where} holds a private key line`).toBe(false);
+      for (const token of secretsSeen.tokens) expect(text.includes(token), `${where} holds the agent token`).toBe(false);
+    }
+  });
+
+  it("env down leaves no container, network or volume with the project's labels", async () => {
     const down = await envCommand("down");
     expect(down.exitCode, down.all).toBe(0);
     expect(await labelled(projectLabel)).toEqual({ containers: [], networks: [], volumes: [] });
