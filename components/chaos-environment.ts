@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { hostPorts, type EnvironmentSettings } from "./config.ts";
 import { buildEnvironmentModel, nodeName, registryName } from "./model/build.ts";
+import type { ServiceSpec } from "./model/environment.ts";
 import { environmentObservabilityFiles } from "./model/observability.ts";
 import { FaultSidecar } from "./fault-sidecar.ts";
 import { Mesh } from "./mesh.ts";
@@ -66,7 +67,17 @@ export class ChaosEnvironment extends pulumi.ComponentResource {
       grafanaFiles: observabilityFiles.grafana,
     });
 
-    const platform: Platform = new DockerPlatform(model, { name, resource: this });
+    // Before child names derived from the component's name, the program's one environment
+    // ("environment") had components with fixed names; a stack made then keeps its Docker objects
+    // (see DockerPlatformOptions.formerParent).
+    const formerly = (component: string, type: string) => pulumi.createUrn(component, `meshkit-chaos:index:${type}`, this);
+    const formerParent = (s: ServiceSpec<pulumi.Input<string>>) =>
+      s.role === "agent"
+        ? formerly(s.name, "FaultSidecar")
+        : s.role === "prometheus" || s.role === "grafana"
+          ? formerly("observability", "Observability")
+          : formerly("mesh", "Mesh");
+    const platform: Platform = new DockerPlatform(model, { name, resource: this }, name === "environment" ? { formerParent } : {});
     this.mesh = new Mesh(`${name}-mesh`, { platform, services: model.services }, { parent: this });
     // Each agent waits only for its own node's container (the platform makes that dependency).
     this.sidecars = model.services

@@ -16,6 +16,16 @@ const tmpfsOptions = (sizeMb: number | undefined): Record<string, string> | unde
 const toLabels = (labels: Record<string, string>): docker.types.input.ContainerLabel[] =>
   Object.entries(labels).map(([label, value]) => ({ label, value }));
 
+export interface DockerPlatformOptions {
+  /**
+   * For an environment brought up before child names derived from their component's: the URN of
+   * the component that used to parent a service's container. The containers, the network and the
+   * volumes have fixed Docker names, so they must keep their state under the new names (aliases)
+   * instead of being created anew beside the old ones, which Docker refuses.
+   */
+  readonly formerParent?: (spec: ServiceSpec<Contents>) => pulumi.Input<string>;
+}
+
 /**
  * Builds Docker resources from the neutral model. One instance per environment: it owns the
  * network, the volumes and the image references, and makes a container per service on request so
@@ -30,11 +40,13 @@ export class DockerPlatform implements Platform {
 
   private readonly model: EnvironmentModel<Contents>;
   private readonly owner: Owner;
+  private readonly formerParent: ((spec: ServiceSpec<Contents>) => pulumi.Input<string>) | undefined;
 
   // Plain fields, not parameter properties: Pulumi may load this file with Node's type stripping.
-  constructor(model: EnvironmentModel<Contents>, owner: Owner) {
+  constructor(model: EnvironmentModel<Contents>, owner: Owner, options: DockerPlatformOptions = {}) {
     this.model = model;
     this.owner = owner;
+    this.formerParent = options.formerParent;
     const parent = owner.resource;
     // The network and the volumes outlive runs: their run-id label names the run that created them,
     // and a later run id must not replace them (Docker labels cannot change in place).
@@ -42,7 +54,7 @@ export class DockerPlatform implements Platform {
     this.network = new docker.Network(
       `${owner.name}-network`,
       { name: model.network, driver: "bridge", labels: toLabels(model.labels) },
-      lasting,
+      { ...lasting, aliases: options.formerParent && [{ name: "network" }] },
     );
     for (const volume of model.volumes) {
       this.volumes.set(
@@ -50,7 +62,7 @@ export class DockerPlatform implements Platform {
         new docker.Volume(
           `${owner.name}-volume-${volume}`,
           { name: `${model.prefix}-${volume}`, labels: toLabels(model.labels), driverOpts: tmpfsOptions(model.volumeSizeMb[volume]) },
-          lasting,
+          { ...lasting, aliases: options.formerParent && [{ name: `volume-${volume}` }] },
         ),
       );
     }
@@ -114,6 +126,7 @@ export class DockerPlatform implements Platform {
       // Names are fixed (mkc-<stack>-<service>), so a replacement must delete the old container first.
       {
         parent: owner.resource,
+        aliases: this.formerParent && [{ name: spec.name, parent: this.formerParent(spec) }],
         dependsOn: node ? [node] : [this.network],
         deleteBeforeReplace: true,
         // Its run-id label then names the run that created it (Docker labels cannot change in place).
