@@ -20,6 +20,7 @@ const outputs = {
   certificateFingerprints: environment.certificateFingerprints,
   certificateSerials: environment.certificateSerials,
   agentToken: environment.agentToken,
+  joinKit: environment.joinKit,
 } satisfies { readonly [K in keyof EnvironmentOutputs]-?: pulumi.Input<EnvironmentOutputs[K]> };
 
 export const runId = outputs.runId;
@@ -30,3 +31,4 @@ export const grafanaUrl = outputs.grafanaUrl;
 export const certificateFingerprints = outputs.certificateFingerprints;
 export const certificateSerials = outputs.certificateSerials;
 export const agentToken = outputs.agentToken;
+export const joinKit = outputs.joinKit;

@@ -54,7 +54,6 @@ async function plan(command: Command, kind: string, flags: ApplyFlags): Promise<
   try {
     const planned = planFault(request, topology, flags.seed);
     await assertOwnedTargets(flags.stack, planned.agentRequests.map((r) => r.node));
-    if (planned.surge) throw new FaultInputError("membership-surge: adding nodes through the run stack is not available yet");
     return { plan: planned, access };
   } catch (error) {
     usageError(command, error);
@@ -111,7 +110,7 @@ export function registerFault(program: Command): void {
       if (flags.dryRun) {
         const stack = await RunStack.open(flags.stack, `${p.id}-dry`, { onOutput });
         try {
-          const preview = await stack.preview([{ ...runStackFault(p), ttlSeconds: flags.lease }]);
+          const preview = await stack.preview([{ ...runStackFault(p, flags.lease), ttlSeconds: flags.lease }]);
           progress(preview.trim());
         } finally {
           await stack.destroyAndRemove();
@@ -124,13 +123,14 @@ export function registerFault(program: Command): void {
         const result = await runFault({
           envStack: flags.stack,
           access,
-          fault: runStackFault(p),
+          fault: runStackFault(p, flags.lease),
           durationMs: p.durationMs,
           leaseSeconds: flags.lease,
           signal,
           onOutput,
           onActive: (a) => {
-            progress(`${a.id}: active on ${a.targets.join(", ")} via ${a.mechanism} in ${a.applyMs} ms; holding for ${p.duration}`);
+            const where = p.surge ? `${p.surge.count} joined node(s)` : a.targets.join(", ");
+            progress(`${a.id}: active on ${where} via ${a.mechanism} in ${a.applyMs} ms; holding for ${p.duration}`);
             if (flags.json) printJson(activeLine(a));
           },
         });

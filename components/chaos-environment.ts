@@ -1,7 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { hostPorts, type EnvironmentSettings } from "./config.ts";
-import { buildEnvironmentModel, nodeName, registryName } from "./model/build.ts";
+import type { JoinKit } from "../lifecycle/outputs.ts";
+import { labelKeys } from "./model/environment.ts";
+import { buildEnvironmentModel, joinerHolder, nodeIdentityEnv, nodeName, registryName } from "./model/build.ts";
 import type { ServiceSpec } from "./model/environment.ts";
 import { environmentObservabilityFiles } from "./model/observability.ts";
 import { FaultSidecar } from "./fault-sidecar.ts";
@@ -35,6 +37,8 @@ export class ChaosEnvironment extends pulumi.ComponentResource {
   readonly certificateFingerprints: pulumi.Output<Record<string, string>>;
   readonly certificateSerials: pulumi.Output<Record<string, string>>;
   readonly agentToken: pulumi.Output<string>;
+  /** How a membership-surge fault adds nodes (secret: the joiner's private key). */
+  readonly joinKit: pulumi.Output<JoinKit>;
   readonly mesh: Mesh;
   readonly sidecars: readonly FaultSidecar[];
   readonly observability: Observability;
@@ -47,7 +51,7 @@ export class ChaosEnvironment extends pulumi.ComponentResource {
     // Every child's name starts with this component's name: two environments in one program never collide.
     const certificates = new RunCertificates(
       `${name}-certificates`,
-      { runId: settings.runId, holders: [registryName, ...nodeNames] },
+      { runId: settings.runId, holders: [registryName, ...nodeNames, joinerHolder] },
       { parent: this },
     );
     const token = new random.RandomPassword(
@@ -100,6 +104,19 @@ export class ChaosEnvironment extends pulumi.ComponentResource {
       pulumi.all(Object.fromEntries([...certificates.leaves].map(([holder, leaf]) => [holder, leaf[pick]])));
     this.certificateFingerprints = perHolder("fingerprint");
     this.certificateSerials = perHolder("serial");
+    const joiner = model.joiner;
+    this.joinKit = pulumi.secret(
+      pulumi.all(joiner.files.map((f) => pulumi.output(f.content))).apply((contents) => ({
+        prefix: model.prefix,
+        network: model.network,
+        image: joiner.image,
+        env: { ...joiner.env },
+        identityEnv: [...nodeIdentityEnv],
+        files: joiner.files.map((f, i) => ({ path: f.path, content: contents[i]!, secret: f.secret ?? false })),
+        labels: { ...model.labels, [labelKeys.role]: joiner.role } as Record<string, string>,
+        healthcheck: joiner.healthcheck && { ...joiner.healthcheck, test: [...joiner.healthcheck.test] },
+      })),
+    );
     this.registerOutputs({ nodes: this.nodes, prometheusUrl: this.prometheusUrl });
   }
 }

@@ -8,6 +8,27 @@ export const nodeEndpoints = z.object({
   agentUrl: z.url(),
 });
 
+/**
+ * What a node that joins the mesh later needs (membership-surge adds such nodes as run-stack
+ * resources): where and how the environment runs its nodes, with the joiner certificate's files.
+ * A secret output: it carries a private key.
+ */
+export const joinKit = z.object({
+  /** Container-name prefix of the environment (`mkc-<stack>`). */
+  prefix: z.string(),
+  network: z.string(),
+  image: z.string(),
+  env: z.record(z.string(), z.string()),
+  /** Environment keys that carry the node's identity (set to each joiner's name). */
+  identityEnv: z.array(z.string()),
+  files: z.array(z.object({ path: z.string(), content: z.string(), secret: z.boolean().optional() })),
+  labels: z.record(z.string(), z.string()),
+  healthcheck: z
+    .object({ test: z.array(z.string()), intervalSeconds: z.number(), timeoutSeconds: z.number(), retries: z.number(), startPeriodSeconds: z.number() })
+    .optional(),
+});
+export type JoinKit = z.infer<typeof joinKit>;
+
 export const environmentOutputs = z.object({
   runId: z.string().min(1),
   nodes: z.array(nodeEndpoints).min(1),
@@ -20,15 +41,17 @@ export const environmentOutputs = z.object({
   certificateSerials: z.record(z.string(), z.string()),
   /** Bearer token of the fault agents: a Pulumi secret, never printed. */
   agentToken: z.string().min(1),
+  /** For membership-surge: a Pulumi secret, never printed. */
+  joinKit,
 });
 
 export type EnvironmentOutputs = z.infer<typeof environmentOutputs>;
 export type NodeEndpoints = z.infer<typeof nodeEndpoints>;
 
 /** Outputs that are Pulumi secrets: left out of everything a command prints. */
-export const secretOutputs = ["agentToken"] as const satisfies readonly (keyof EnvironmentOutputs)[];
+export const secretOutputs = ["agentToken", "joinKit"] as const satisfies readonly (keyof EnvironmentOutputs)[];
 
-export const publicEnvironmentOutputs = environmentOutputs.omit({ agentToken: true });
+export const publicEnvironmentOutputs = environmentOutputs.omit({ agentToken: true, joinKit: true });
 export type PublicEnvironmentOutputs = z.infer<typeof publicEnvironmentOutputs>;
 
 export class EnvironmentOutputsError extends Error {

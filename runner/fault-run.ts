@@ -50,11 +50,12 @@ export interface FaultRunOptions {
 }
 
 /** A planned fault as the run stack declares it (the lease is the caller's choice). */
-export const runStackFault = (plan: FaultPlan): Omit<RunStackFault, "ttlSeconds"> => ({
+export const runStackFault = (plan: FaultPlan, leaseSeconds = 10): Omit<RunStackFault, "ttlSeconds"> => ({
   id: plan.id,
   kind: plan.kind,
   targets: plan.targets,
   agentRequests: plan.agentRequests.map((r) => ({ node: r.node, params: { ...r.params } })),
+  ...(plan.surge ? { surge: { count: plan.surge.count, lifetimeSeconds: Math.ceil(plan.durationMs / 1000) + leaseSeconds } } : {}),
 });
 
 const clientsFor = (access: AgentAccess, nodes: readonly string[]): Map<string, AgentClient> =>
@@ -94,7 +95,7 @@ export async function runFault(options: FaultRunOptions): Promise<{ active: Acti
       id: fault.id,
       kind: fault.kind,
       targets: fault.targets,
-      mechanism: [...new Set(agents.map((a) => a.mechanism))].join(","),
+      mechanism: fault.surge ? "run-stack containers" : [...new Set(agents.map((a) => a.mechanism))].join(","),
       applyMs: Math.round(applyMs),
       agents: agents.map(({ nodeId, mechanism, applyMs: ms, evidence, leaseExpiresAt }) => ({ nodeId, mechanism, applyMs: ms, evidence, leaseExpiresAt })),
       runStack: stack.name,

@@ -6,11 +6,14 @@
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation/index.js";
 import { projectName } from "../components/config.ts";
 import { Fault, faultResourceType } from "../faults/resource/fault.ts";
+import { labelKeys } from "../components/model/environment.ts";
 import { recoverStaleLocks } from "../lifecycle/locks.ts";
+import type { JoinKit } from "../lifecycle/outputs.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 /** Where the run project's settings and stack files live (git-ignored machine state). */
@@ -24,6 +27,41 @@ export interface RunStackFault {
   readonly targets: readonly string[];
   readonly ttlSeconds: number;
   readonly agentRequests: readonly { readonly node: string; readonly params: Record<string, unknown> }[];
+  /**
+   * membership-surge: nodes that join while the fault holds. No agent holds them, so they bound their
+   * own life (`lifetimeSeconds`): a runner that dies cannot leave them behind for longer.
+   */
+  readonly surge?: { readonly count: number; readonly lifetimeSeconds: number };
+}
+
+/** Label on everything a fault adds to the environment (the nodes of a membership-surge). */
+export const faultLabel = "meshkit-chaos.fault";
+
+/** Joiners of a membership-surge: containers on the environment network, built from its join kit. */
+function joiners(fault: RunStackFault, kit: pulumi.Output<JoinKit>): void {
+  for (let i = 1; i <= (fault.surge?.count ?? 0); i++) {
+    const name = `${fault.id}-${i}`;
+    new docker.Container(name, {
+      name: pulumi.interpolate`${kit.prefix}-${name}`,
+      image: kit.image,
+      hostname: name,
+      networksAdvanced: [{ name: kit.network, aliases: [name] }],
+      // `timeout` ends the joiner after its lifetime even if nobody destroys it; SIGTERM makes the node leave.
+      entrypoints: ["timeout", "--signal=TERM", String(fault.surge!.lifetimeSeconds), "/opt/meshkit/bin/supervise"],
+      envs: kit.apply((k) => Object.entries({ ...k.env, ...Object.fromEntries(k.identityEnv.map((key) => [key, name])) }).map(([key, v]) => `${key}=${v}`)),
+      uploads: kit.apply((k) => k.files.map((f) => ({ file: f.path, content: f.content, permissions: f.secret ? "0600" : "0644" }))),
+      labels: kit.apply((k) => Object.entries({ ...k.labels, [labelKeys.node]: name, [faultLabel]: fault.id }).map(([label, value]) => ({ label, value }))),
+      healthcheck: kit.apply((k) =>
+        k.healthcheck
+          ? { tests: k.healthcheck.test, interval: `${k.healthcheck.intervalSeconds}s`, timeout: `${k.healthcheck.timeoutSeconds}s`, retries: k.healthcheck.retries, startPeriod: `${k.healthcheck.startPeriodSeconds}s` }
+          : undefined,
+      ),
+      wait: true,
+      waitTimeout: 120,
+      restart: "no",
+      destroyGraceSeconds: 10,
+    });
+  }
 }
 
 interface NodeOutput {
@@ -56,6 +94,7 @@ function program(envStack: string, faults: readonly RunStackFault[]) {
     const nodes = environment.requireOutput("nodes") as pulumi.Output<NodeOutput[]>;
     const token = environment.requireOutput("agentToken") as pulumi.Output<string>;
     for (const fault of faults) {
+      if (fault.surge) joiners(fault, environment.requireOutput("joinKit") as pulumi.Output<JoinKit>);
       for (const request of fault.agentRequests) {
         const agentUrl = nodes.apply((list) => {
           const node = list.find((n) => n.name === request.node);

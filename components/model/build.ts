@@ -23,6 +23,10 @@ export interface ModelInputs<C> {
 }
 
 export const registryName = "registry";
+/** Certificate holder shared by the nodes a membership-surge fault adds (peers check the CA, not names). */
+export const joinerHolder = "joiner";
+/** Environment keys that carry a node's identity: a joiner gets its own name in each. */
+export const nodeIdentityEnv = [envKey("mesh:gossip:nodeId"), envKey("mesh:gossip:advertiseHost")] as const;
 const prometheusDataVolume = "prometheus-data";
 export const nodeName = (i: number): string => `node-${i + 1}`;
 export const agentName = (node: string): string => `${node}-agent`;
@@ -167,6 +171,26 @@ export function buildEnvironmentModel<C>(inputs: ModelInputs<C>): EnvironmentMod
     return [node, agent];
   });
 
+  // What a node that joins later (membership-surge, a run-stack resource) runs: a node like the others
+  // with the shared joiner certificate, no published port, no sidecar and no data volume.
+  const joiner: ServiceSpec<C> = {
+    name: joinerHolder,
+    role: "node",
+    image: nodeImage,
+    env: {
+      ...meshEnv("node", joinerHolder),
+      ...Object.fromEntries(seeds.map((s, k) => [envKey(`mesh:gossip:seedPeers:${k}`), s])),
+      [envKey("mesh:workload:rate")]: String(settings.workloadRps),
+    },
+    ports: [],
+    files: certificateFiles(inputs.certificates(joinerHolder)),
+    volumes: [],
+    healthcheck: settings.node.image ? undefined : controlHealth,
+    capabilities: [],
+    stopSignal: "SIGTERM",
+    restart: "no",
+  };
+
   const prometheus: ServiceSpec<C> = {
     name: "prometheus",
     role: "prometheus",
@@ -207,6 +231,7 @@ export function buildEnvironmentModel<C>(inputs: ModelInputs<C>): EnvironmentMod
     volumes: [...nodeNames.map((n) => `${n}-data`), prometheusDataVolume],
     volumeSizeMb: Object.fromEntries(nodeNames.map((n) => [`${n}-data`, nodeDataVolumeSizeMb])),
     services: [registry, ...nodes, prometheus, ...grafana],
+    joiner,
     labels: {
       [labelKeys.project]: projectName,
       [labelKeys.stack]: stack,

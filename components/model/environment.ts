@@ -74,6 +74,8 @@ export interface EnvironmentModel<C> {
    */
   readonly volumeSizeMb: Readonly<Record<string, number>>;
   readonly services: readonly ServiceSpec<C>[];
+  /** Template of the nodes a membership-surge fault adds later; not part of `services`. */
+  readonly joiner: ServiceSpec<C>;
   /** Labels put on every platform object. */
   readonly labels: Readonly<Record<string, string>>;
 }

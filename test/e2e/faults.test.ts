@@ -10,7 +10,7 @@ import { parseFaultRequest, planFault, type FaultPlan } from "../../faults/catal
 import { EnvironmentStack } from "../../lifecycle/environment.ts";
 import type { EnvironmentOutputs } from "../../lifecycle/outputs.ts";
 import { runStackFault } from "../../runner/fault-run.ts";
-import { listRunStacks, RunStack } from "../../runner/run-stack.ts";
+import { faultLabel, listRunStacks, RunStack } from "../../runner/run-stack.ts";
 import { readTopology } from "../../runner/topology.ts";
 import { containerOf, execIn, kernelState, until } from "../support/containers.ts";
 import { requireEngines } from "./engines.ts";
@@ -239,6 +239,29 @@ describe("every fault kind through a run stack, observed from outside the agent,
       await plan("clock-skew", "node-1", { offset: "60s" }),
       async () => expect(await nodeMetric("node-1", metrics.clockOffset.name)).toBe(60),
       async () => expect(await nodeMetric("node-1", metrics.clockOffset.name)).toBe(0),
+    );
+  });
+
+  it("membership-surge: node-1 sees two more members Alive while it holds, and they are gone after", async () => {
+    const members = async () =>
+      ((await (await fetch(`${nodeUrl("node-1")}${paths.peers}`)).json()) as { peers: { nodeId: string; status: string }[] }).peers;
+    const p = await plan("membership-surge", null, { count: "2" });
+    const joiners = async () => (await execa("docker", ["ps", "-aq", "--filter", `label=${faultLabel}=${p.id}`])).stdout.split("\n").filter(Boolean);
+    await throughRunStack(
+      p,
+      async () => {
+        expect(await joiners()).toHaveLength(2);
+        await until("both joiners Alive on node-1", 60_000, async () => {
+          const alive = (await members()).filter((m) => m.nodeId.startsWith(p.id) && m.status === "Alive");
+          return alive.length === 2 ? true : undefined;
+        });
+      },
+      async () => {
+        expect(await joiners()).toEqual([]);
+        await until("the joiners no longer Alive on node-1", 60_000, async () =>
+          (await members()).some((m) => m.nodeId.startsWith(p.id) && m.status === "Alive") ? undefined : true,
+        );
+      },
     );
   });
 
