@@ -7,6 +7,9 @@ export MESHKIT_CACHE="${MESHKIT_CACHE:-$HOME/.cache/meshkit-chaos}"
 
 # The project's own Node 22 (npm package `node`) first, then the built toolchain (see scripts/toolchain).
 export PATH="$MESHKIT_ROOT/node_modules/.bin:$PATH"
+# Every CLI command, engine plugin and test process loads the Pulumi SDK anew: Node's compile cache
+# halves that (measured 1.7-2.0 s -> 0.9 s on a loaded 2-core machine).
+export NODE_COMPILE_CACHE="${NODE_COMPILE_CACHE:-$MESHKIT_CACHE/node-compile-cache}"
 # Plugins the project brings itself (the dynamic-provider host; see scripts/plugins/).
 export PATH="$MESHKIT_ROOT/scripts/plugins:$PATH"
 if [[ -f "$MESHKIT_ROOT/.toolchain.env" ]]; then
