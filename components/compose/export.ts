@@ -11,7 +11,7 @@ import { z } from "zod";
 import { createCa, createLeaf } from "../../node/local/certs.ts";
 import { parseStackName } from "../../lifecycle/stack-name.ts";
 import { parseSettings } from "../config.ts";
-import { buildEnvironmentModel, nodeName, registryName } from "../model/build.ts";
+import { buildEnvironmentModel, joinerHolder, nodeName, registryName } from "../model/build.ts";
 import { environmentObservabilityFiles } from "../model/observability.ts";
 import { composeFileName, renderCompose } from "./render.ts";
 
@@ -83,7 +83,8 @@ export async function exportCompose(options: ExportOptions): Promise<string> {
     "compose-export",
   );
   await clearPreviousExport(options.out);
-  const holders = [registryName, ...Array.from({ length: settings.nodes }, (_, i) => nodeName(i))];
+  // The joiner's certificate too: the model describes the nodes a membership-surge fault adds.
+  const holders = [registryName, ...Array.from({ length: settings.nodes }, (_, i) => nodeName(i)), joinerHolder];
   const ca = await createCa(`meshkit-chaos ${stack} compose CA`);
   const leaves = new Map(
     await Promise.all(holders.map(async (h) => [h, await createLeaf(ca, h, { hosts: [h, "localhost", "127.0.0.1"] })] as const)),

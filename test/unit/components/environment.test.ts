@@ -66,8 +66,9 @@ describe("ChaosEnvironment component tree", () => {
       expect(ofType("docker:index/container:Container")).toHaveLength(1 + n + n + 1);
       expect(ofType("docker:index/volume:Volume")).toHaveLength(n + 1);
       expect(ofType("docker:index/network:Network")).toHaveLength(1);
-      expect(ofType("tls:index/locallySignedCert:LocallySignedCert")).toHaveLength(n + 1);
-      expect(ofType("tls:index/privateKey:PrivateKey")).toHaveLength(n + 2);
+      // The registry, every node and the joiner (membership-surge nodes share one certificate); keys: those and the CA.
+      expect(ofType("tls:index/locallySignedCert:LocallySignedCert")).toHaveLength(n + 2);
+      expect(ofType("tls:index/privateKey:PrivateKey")).toHaveLength(n + 3);
       const components = created.filter((c) => c.type.startsWith("meshkit-chaos:")).map((c) => c.type);
       expect(components.filter((t) => t.endsWith(":FaultSidecar"))).toHaveLength(n);
       for (const kind of ["ChaosEnvironment", "Mesh", "RunCertificates", "Observability"]) {
@@ -94,7 +95,7 @@ describe("ChaosEnvironment component tree", () => {
     const env = await environment({ nodes: 2 });
     expect(await pulumi.isSecret(env.agentToken)).toBe(true);
     const fingerprints = await new Promise<Record<string, string>>((r) => env.certificateFingerprints.apply(r));
-    expect(Object.keys(fingerprints).sort()).toEqual(["node-1", "node-2", "registry"]);
+    expect(Object.keys(fingerprints).sort()).toEqual(["joiner", "node-1", "node-2", "registry"]);
     for (const fp of Object.values(fingerprints)) expect(fp).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
     expect(JSON.stringify(fingerprints)).not.toContain("mock-private-key");
   });

@@ -11,6 +11,15 @@ const sample = {
   certificateFingerprints: { "node-1": "AA:BB" },
   certificateSerials: { "node-1": "01" },
   agentToken: "s3cret-token-value",
+  joinKit: {
+    prefix: "mkc-ci",
+    network: "mkc-ci-net",
+    image: "meshkit-chaos/node:abc",
+    env: {},
+    identityEnv: ["MESH__GOSSIP__NODEID"],
+    files: [{ path: "/etc/meshkit/tls/tls.key", content: "joiner-key-material", secret: true }],
+    labels: {},
+  },
 };
 
 describe("environment stack outputs", () => {
@@ -18,10 +27,11 @@ describe("environment stack outputs", () => {
     expect(parseEnvironmentOutputs(sample, "ci")).toEqual(sample);
   });
 
-  it("leaves the agent token out of what commands print", () => {
+  it("leaves the agent token and the join kit's key out of what commands print", () => {
     const printed = JSON.stringify(withoutSecrets(parseEnvironmentOutputs(sample, "ci")));
     expect(printed).not.toContain("s3cret-token-value");
     expect(printed).not.toContain("agentToken");
+    expect(printed).not.toContain("joiner-key-material");
   });
 
   it("says how to bring a stack up when it has no outputs, and names fields that are off", () => {
