@@ -51,9 +51,13 @@ const containerIds = async () =>
       .map((l) => l.split(" ") as [string, string]),
   );
 
-async function volumeCreationTimes(): Promise<string[]> {
+/** Each volume with the run id it was created under: a recreated volume carries the new run's.
+ *  (Not its CreatedAt: a tmpfs volume reports when it was last mounted.) */
+async function volumeRuns(): Promise<string[]> {
   const names = (await execa("docker", ["volume", "ls", "-q", "--filter", `label=${projectLabel}`])).stdout.split("\n").filter(Boolean);
-  return Promise.all(names.map(async (v) => `${v} ${(await execa("docker", ["volume", "inspect", "-f", "{{.CreatedAt}}", v])).stdout}`));
+  return Promise.all(
+    names.map(async (v) => `${v} ${(await execa("docker", ["volume", "inspect", "-f", '{{index .Labels "meshkit-chaos.run-id"}}', v])).stdout}`),
+  );
 }
 
 /** Lines of every private key the state holds (only `--show-secrets` may reveal them). */
@@ -148,7 +152,7 @@ describe("chaos environment on Docker", () => {
 
   it("rotates every certificate on a new run id without recreating unrelated resources", async () => {
     const before = await containerIds();
-    const volumesBefore = await volumeCreationTimes();
+    const volumesBefore = await volumeRuns();
     const network = (await execa("docker", ["network", "inspect", "-f", "{{.Id}}", `mkc-${stack}-net`])).stdout;
     const up = await envCommand("up", "--new-run-id", "--json");
     expect(up.exitCode, up.all).toBe(0);
@@ -165,7 +169,8 @@ describe("chaos environment on Docker", () => {
     const now = await containerIds();
     expect(Object.keys(now).sort()).toEqual(Object.keys(before).sort());
     expect((await execa("docker", ["network", "inspect", "-f", "{{.Id}}", `mkc-${stack}-net`])).stdout).toBe(network);
-    expect(await volumeCreationTimes()).toEqual(volumesBefore);
+    expect(await volumeRuns()).toEqual(volumesBefore);
+    for (const v of volumesBefore) expect(v, "volume made by the first run").toMatch(new RegExp(` ${outputs.runId}$`));
     outputs = after;
   });
 
