@@ -24,6 +24,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     await buildProgram().parseAsync([...argv], { from: "user" });
     return typeof process.exitCode === "number" ? process.exitCode : exitCodes.ok;
   } catch (error) {
+    // A signal stopped the work (cli/signals.ts set 128 + its number): the engine's error is its echo.
+    if (typeof process.exitCode === "number" && process.exitCode >= 128) {
+      process.stderr.write("interrupted: the engine stopped after its current step and released the stack\n");
+      return process.exitCode;
+    }
     const code = exitCodeOf(error);
     // Commander printed its own (usage) errors; everything else is a failure of the work.
     if (code === exitCodes.failure) process.stderr.write(`error: ${(error as Error).message}\n`);

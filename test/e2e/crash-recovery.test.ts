@@ -89,4 +89,19 @@ describe("env up killed mid-way", () => {
     expect(await orphanPlugins(repoRoot)).toEqual([]);
     for (const o of orphans) expect(await execa("kill", ["-0", String(o.pid)], { reject: false }).then((r) => r.exitCode)).not.toBe(0);
   });
+
+  it("SIGINT stops the engine after its current step: exit 130, stack unlocked, no engine process left", async () => {
+    await meshkitChaos(["env", "down", "--stack", stack]);
+    const up = execa(cliPath, ["env", "up", "--stack", stack], { cwd: repoRoot, reject: false, all: true });
+    const pid = up.pid!;
+    await waitForEngine(pid, 300_000);
+    await sleep(5_000);
+    process.kill(pid, "SIGINT");
+    const result = await up;
+    expect(result.exitCode, String(result.all)).toBe(130);
+    expect(result.all).toMatch(/SIGINT: stopping after the engine's current step/);
+    expect(await locks()).toEqual([]);
+    await until("the session's engine processes to end", 15_000, async () => ((await sessionProcesses(pid)).length === 0 ? true : undefined));
+  });
 });
+
