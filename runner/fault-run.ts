@@ -82,6 +82,10 @@ export async function runFault(options: FaultRunOptions): Promise<{ active: Acti
   const clients = clientsFor(options.access, nodes);
   const stack = await RunStack.open(options.envStack, fault.id, { onOutput: options.onOutput });
 
+  // Leases are kept from before the engine starts: an update can take longer than a short lease
+  // after the agent applied the fault (checkpoint writes, plugin shutdown), and the fault must not
+  // lapse in that gap.
+  const keeper = new LeaseKeeper(clients, fault.id, leaseSeconds);
   let active: ActiveReport;
   const applyStart = performance.now();
   try {
@@ -91,6 +95,7 @@ export async function runFault(options: FaultRunOptions): Promise<{ active: Acti
       [...clients.values()].map(async (c) => (await c.list()).faults.find((f) => f.id === fault.id)),
     );
     const agents = applied.filter((a): a is AppliedFault => a !== undefined);
+    if (agents.length < clients.size) keeper.lose(); // an agent no longer holds what it applied
     active = {
       id: fault.id,
       kind: fault.kind,
@@ -102,12 +107,13 @@ export async function runFault(options: FaultRunOptions): Promise<{ active: Acti
     };
   } catch (error) {
     // Part of the fault may be applied (one agent said no): roll back what is there, then report.
+    keeper.stop();
     await stack.destroyAndRemove().catch(() => undefined);
     throw error;
   }
   options.onActive?.(active);
 
-  const reason = await holdFor(clients, fault.id, leaseSeconds, options.durationMs, options.signal);
+  const reason = await keeper.holdFor(options.durationMs, options.signal);
   const revertStart = performance.now();
   await stack.destroyAndRemove();
   const revertMs = Math.round(performance.now() - revertStart);
@@ -118,31 +124,60 @@ export async function runFault(options: FaultRunOptions): Promise<{ active: Acti
   };
 }
 
-/** Renews every agent's lease until the duration is over, the signal aborts, or an agent lost the fault. */
-async function holdFor(
-  clients: ReadonlyMap<string, AgentClient>,
-  faultId: string,
-  leaseSeconds: number,
-  durationMs: number,
-  signal: AbortSignal | undefined,
-): Promise<RevertReport["reason"]> {
-  const end = Date.now() + durationMs;
-  const every = (leaseSeconds * 1000) / 3;
-  while (Date.now() < end) {
-    if (signal?.aborted) return "aborted";
+/**
+ * Renews the fault's lease on every agent every third of the lease (at least every second). Before an
+ * agent has the fault a 404 only means "not applied yet"; once it had it, a failed renewal means the
+ * fault is lost there (its lease ran out, the agent restarted and reverted it from its journal).
+ */
+class LeaseKeeper {
+  readonly #timer: NodeJS.Timeout;
+  readonly #seen = new Set<string>();
+  #lost = false;
+  #inFlight = false;
+
+  constructor(clients: ReadonlyMap<string, AgentClient>, faultId: string, leaseSeconds: number) {
+    const renewAll = async () => {
+      if (this.#inFlight) return;
+      this.#inFlight = true;
+      await Promise.all(
+        [...clients].map(async ([node, client]) => {
+          try {
+            await client.renew(faultId, leaseSeconds);
+            this.#seen.add(node);
+          } catch {
+            if (this.#seen.has(node)) this.#lost = true;
+          }
+        }),
+      );
+      this.#inFlight = false;
+    };
+    this.#timer = setInterval(() => void renewAll(), Math.min(1_000, (leaseSeconds * 1000) / 3));
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+
+  lose(): void {
+    this.#lost = true;
+  }
+
+  /** Until the duration is over, the signal aborts, or an agent lost the fault; then stops renewing. */
+  async holdFor(durationMs: number, signal: AbortSignal | undefined): Promise<RevertReport["reason"]> {
+    const end = Date.now() + durationMs;
     try {
-      await sleep(Math.min(every, end - Date.now()), undefined, { signal });
-    } catch {
-      return "aborted";
-    }
-    if (Date.now() >= end) break;
-    try {
-      await Promise.all([...clients.values()].map((c) => c.renew(faultId, leaseSeconds)));
-    } catch {
-      // 404: the agent reverted it (lease, restart); anything else: the agent cannot be renewed, so
-      // its lease will revert it anyway. Either way the run ends now, through the engine.
-      return "lease-lost";
+      while (Date.now() < end) {
+        if (this.#lost) return "lease-lost";
+        if (signal?.aborted) return "aborted";
+        try {
+          await sleep(Math.min(250, end - Date.now()), undefined, { signal });
+        } catch {
+          return "aborted";
+        }
+      }
+      return this.#lost ? "lease-lost" : "duration";
+    } finally {
+      this.stop();
     }
   }
-  return "duration";
 }

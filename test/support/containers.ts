@@ -11,6 +11,8 @@ export async function execIn(container: string, command: readonly string[], time
   return { ok: r.exitCode === 0, stdout: r.stdout, stderr: r.stderr };
 }
 
+const transient = /^(ps|bash|sh|head|grep|cat|timeout|runc\S*) /;
+
 /**
  * What faults may change in a node's namespaces, as seen through its sidecar: firewall rules (without
  * counters), qdiscs, the node's processes and the files of its data volume.
@@ -36,11 +38,12 @@ export async function kernelState(stack: string, node: string): Promise<Record<s
     filter: stable(rules.stdout),
     nat: stable(nat.stdout),
     qdiscs: qdiscs.stdout,
-    // The node's processes and their states (R/S/T); the probe's own ps is left out.
+    // The long-lived processes of the node's PID namespace and their states (R/S/T): health checks
+    // (bash, head, grep), `docker exec` (runc) and this probe's own ps come and go every second.
     processes: processes.stdout
       .split("\n")
       .map((l) => l.trim().replace(/\s+/, " ").replace(/ ([RSDI])\S*$/, " running"))
-      .filter((l) => l && !l.startsWith("ps "))
+      .filter((l) => l && !transient.test(l))
       .sort()
       .join("\n"),
     files: files.stdout,
