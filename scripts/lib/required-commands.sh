@@ -10,6 +10,7 @@ declare -gA debian_commands=(
   [dockerd]=docker.io [docker]=docker.io [debootstrap]=debootstrap [promtool]=prometheus
   [iptables]=iptables [ip]=iproute2 [tc]=iproute2 [nft]=nftables [openssl]=openssl
   [docker-compose]=docker-compose [ping]=iputils-ping [stress-ng]=stress-ng
+  [xmllint]=libxml2-utils [chromium]=chromium
 )
 
 # command -> how it gets there when it is not a Debian package.
