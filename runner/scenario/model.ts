@@ -5,7 +5,8 @@
 import { z } from "zod";
 import { faultKinds } from "../../contract/meshkit.ts";
 
-const duration = z.string().regex(/^-?(\d+(\.\d+)?(ms|s|m|h))+$/, "expected a duration such as 500ms, 30s, 2m");
+const durationHint = "expected a duration such as 500ms, 30s, 2m (a number with a unit)";
+const duration = z.string({ error: durationHint }).regex(/^-?(\d+(\.\d+)?(ms|s|m|h))+$/, durationHint);
 const name = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "expected lower-case letters, digits and '-'");
 
 /** A comparison of a probe's value with a number: `{ op: "<", value: 0.01 }`. */
