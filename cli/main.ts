@@ -5,6 +5,7 @@ import { Command } from "commander";
 import { registerEnv } from "./env.ts";
 import { exitCodeOf, exitCodes } from "./exit.ts";
 import { registerFault } from "./fault.ts";
+import { registerReport } from "./report.ts";
 
 const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
 
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
     .showHelpAfterError("(run with --help for usage)");
   registerEnv(program);
   registerFault(program);
+  registerReport(program);
   return program;
 }
 
