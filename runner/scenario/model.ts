@@ -121,3 +121,6 @@ export const policy = z.strictObject({
   maxTrafficShare: z.number().min(0).max(1).default(0.5),
 });
 export type Policy = z.infer<typeof policy>;
+
+/** The shared leaf schemas, for the JSON Schema's named definitions. */
+export { duration as durationText, name as identifier };
