@@ -66,7 +66,7 @@ export async function inventory(envStack: string, access: AgentAccess): Promise<
 }
 
 export interface RevertOutcome {
-  readonly reverted: readonly (Pick<RevertedFault, "id" | "nodeId" | "verified" | "revertMs"> & { evidence: readonly string[] })[];
+  readonly reverted: readonly (Pick<RevertedFault, "id" | "nodeId" | "verified" | "revertMs" | "revertedAt"> & { evidence: readonly string[] })[];
   readonly runStacksDestroyed: readonly string[];
 }
 
@@ -85,7 +85,7 @@ export async function revertFaults(envStack: string, access: AgentAccess, which:
     )
   )
     .flat()
-    .map((r) => ({ id: r.id, nodeId: r.nodeId, verified: r.verified, revertMs: r.revertMs, evidence: r.evidence.lines }));
+    .map((r) => ({ id: r.id, nodeId: r.nodeId, verified: r.verified, revertMs: r.revertMs, revertedAt: r.revertedAt, evidence: r.evidence.lines }));
   const runStacksDestroyed: string[] = [];
   for (const name of await listRunStacks(envStack)) {
     const stack = await RunStack.open(envStack, runIdOf(envStack, name));

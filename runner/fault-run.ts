@@ -129,7 +129,7 @@ export async function runFault(options: FaultRunOptions): Promise<{ active: Acti
  * agent has the fault a 404 only means "not applied yet"; once it had it, a failed renewal means the
  * fault is lost there (its lease ran out, the agent restarted and reverted it from its journal).
  */
-class LeaseKeeper {
+export class LeaseKeeper {
   readonly #timer: NodeJS.Timeout;
   readonly #seen = new Set<string>();
   #lost = false;
@@ -156,6 +156,11 @@ class LeaseKeeper {
 
   stop(): void {
     clearInterval(this.#timer);
+  }
+
+  /** An agent that held the fault no longer does (or the holder saw it missing after apply). */
+  get lost(): boolean {
+    return this.#lost;
   }
 
   lose(): void {

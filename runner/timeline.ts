@@ -25,6 +25,11 @@ export const timelineEvent = z.discriminatedUnion("type", [
     /** no-data: no sample, or a sample older than 2 × the scrape interval — it fails, never passes. */
     decision: z.enum(["pass", "fail", "no-data"]),
     abortBreach: z.boolean(),
+    /** Series the query returned when more than one: the value is the worst of them for the threshold. */
+    series: z.number().int().optional(),
+    worst: z.record(z.string(), z.string()).optional(),
+    /** Why there was no data (no series, NaN, a sample too old, Prometheus did not answer). */
+    reason: z.string().optional(),
   }),
   /** Fault lifecycle; `agentAt` is the agent's own timestamp (appliedAt / revertedAt). */
   z.object({
