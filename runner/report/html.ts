@@ -37,6 +37,12 @@ const drawScript = String.raw`
     return { from: sec(f.appliedAt), to: f.revertedAt ? sec(f.revertedAt) : sec(report.run.endedAt), label: f.kind };
   });
   var phases = report.phases.map(function (p) { return { at: sec(p.startedAt), label: p.phase + (p.step === null ? "" : " " + p.step) }; });
+  // The abort: the breaching sample's own time and the decision, on every plot.
+  var marks = [];
+  if (report.abort) {
+    if (report.abort.sampleAt) marks.push({ at: sec(report.abort.sampleAt), label: "breach sample" });
+    marks.push({ at: sec(report.abort.at), label: "abort" });
+  }
   report.plots.forEach(function (plot, index) {
     var el = document.getElementById("plot-" + index);
     var xs = [];
@@ -62,7 +68,14 @@ const drawScript = String.raw`
         y: {
           range: function (u, min, max) {
             var lo = min, hi = max;
-            lines.forEach(function (l) { lo = Math.min(lo, l.value); hi = Math.max(hi, l.value); });
+            marks.forEach(function (m, i) {
+            var x = Math.round(u.valToPos(m.at, "x", true));
+            ctx.strokeStyle = colours.abort; ctx.lineWidth = 1 * dpr; ctx.setLineDash([]);
+            ctx.beginPath(); ctx.moveTo(x, b.top); ctx.lineTo(x, b.top + b.height); ctx.stroke();
+            ctx.fillStyle = colours.abort;
+            ctx.fillText(m.label, i === 0 ? x - ctx.measureText(m.label).width - 3 * dpr : x + 3 * dpr, b.top + b.height - 6 * dpr);
+          });
+          lines.forEach(function (l) { lo = Math.min(lo, l.value); hi = Math.max(hi, l.value); });
             if (lo === null || !isFinite(lo)) { lo = 0; hi = 1; }
             if (lo === hi) { hi = lo + 1; }
             var pad = (hi - lo) * 0.08;

@@ -54,11 +54,13 @@ function phaseSpans(events: readonly TimelineEvent[], endedAt: string): PhaseSpa
 }
 
 function sampleRef(e: ProbeEvent, phase: Phase | null): SampleRef {
-  return { at: e.at, sampleAt: e.sampleAt, value: e.value, decision: e.decision, lagMs: diff(e.sampleAt, e.at), phase };
+  // `reason` (why no data) is written by newer runners only.
+  const reason = (e as { reason?: unknown }).reason;
+  return { at: e.at, sampleAt: e.sampleAt, value: e.value, decision: e.decision, lagMs: diff(e.sampleAt, e.at), phase, reason: typeof reason === "string" ? reason : null };
 }
 
 function describeSample(s: SampleRef): string {
-  const sampled = s.sampleAt ? `sampled ${s.sampleAt}` : "no sample";
+  const sampled = (s.sampleAt ? `sampled ${s.sampleAt}` : "no sample") + (s.reason ? `: ${s.reason}` : "");
   return `${formatValue(s.value)} (${sampled}, decided ${s.at}${s.phase ? `, during ${s.phase}` : ""})`;
 }
 
@@ -209,6 +211,11 @@ function toPlot(m: MetricRange, def: { threshold: Threshold | null; abort: Thres
   };
 }
 
+function plotOrder(name: string, probes: readonly ProbeResult[]): number {
+  const i = probes.findIndex((p) => p.name === name);
+  return i >= 0 ? i : probes.length;
+}
+
 export function judge(input: JudgeInput): Report {
   const { events, metrics, scenario } = input;
   const run = events.find((e): e is Extract<TimelineEvent, { type: "run" }> => e.type === "run");
@@ -302,8 +309,9 @@ export function judge(input: JudgeInput): Report {
     rollback: { allReverted: unreverted.length === 0, unreverted },
     abort,
     notes: events.filter((e): e is Extract<TimelineEvent, { type: "note" }> => e.type === "note").map((e) => ({ at: e.at, text: e.text })),
+    // Probes in the scenario's order, then the mesh series.
     plots: [...metrics]
-      .sort((a, b) => Number(a.name.startsWith("mesh-")) - Number(b.name.startsWith("mesh-")))
+      .sort((a, b) => plotOrder(a.name, probes) - plotOrder(b.name, probes) || a.name.localeCompare(b.name))
       .map((m) => toPlot(m, probeDefs.get(m.name))),
   };
 }

@@ -32,6 +32,8 @@ const sampleRef = z.object({
   /** at − sampleAt: how old the sample was when it was judged. */
   lagMs: ms.nullable(),
   phase: z.enum(phases).nullable(),
+  /** Why there was no data, when the runner said. */
+  reason: z.string().nullable(),
 });
 export type SampleRef = z.infer<typeof sampleRef>;
 
