@@ -6,6 +6,7 @@ import { registerEnv } from "./env.ts";
 import { exitCodeOf, exitCodes } from "./exit.ts";
 import { registerFault } from "./fault.ts";
 import { registerReport } from "./report.ts";
+import { registerScenario } from "./scenario.ts";
 
 const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
 
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerEnv(program);
   registerFault(program);
   registerReport(program);
+  registerScenario(program);
   return program;
 }
 
