@@ -68,14 +68,7 @@ const drawScript = String.raw`
         y: {
           range: function (u, min, max) {
             var lo = min, hi = max;
-            marks.forEach(function (m, i) {
-            var x = Math.round(u.valToPos(m.at, "x", true));
-            ctx.strokeStyle = colours.abort; ctx.lineWidth = 1 * dpr; ctx.setLineDash([]);
-            ctx.beginPath(); ctx.moveTo(x, b.top); ctx.lineTo(x, b.top + b.height); ctx.stroke();
-            ctx.fillStyle = colours.abort;
-            ctx.fillText(m.label, i === 0 ? x - ctx.measureText(m.label).width - 3 * dpr : x + 3 * dpr, b.top + b.height - 6 * dpr);
-          });
-          lines.forEach(function (l) { lo = Math.min(lo, l.value); hi = Math.max(hi, l.value); });
+            lines.forEach(function (l) { lo = Math.min(lo, l.value); hi = Math.max(hi, l.value); });
             if (lo === null || !isFinite(lo)) { lo = 0; hi = 1; }
             if (lo === hi) { hi = lo + 1; }
             var pad = (hi - lo) * 0.08;
@@ -109,6 +102,13 @@ const drawScript = String.raw`
             ctx.save(); ctx.translate(x + 3 * dpr, b.top + 4 * dpr); ctx.rotate(Math.PI / 2);
             ctx.fillStyle = colours.phase; ctx.fillText(p.label, 0, 0); ctx.restore();
           });
+          marks.forEach(function (m, i) {
+            var x = Math.round(u.valToPos(m.at, "x", true));
+            ctx.strokeStyle = colours.abort; ctx.lineWidth = 1 * dpr; ctx.setLineDash([]);
+            ctx.beginPath(); ctx.moveTo(x, b.top); ctx.lineTo(x, b.top + b.height); ctx.stroke();
+            ctx.fillStyle = colours.abort;
+            ctx.fillText(m.label, i === 0 ? x - ctx.measureText(m.label).width - 3 * dpr : x + 3 * dpr, b.top + b.height - 6 * dpr);
+          });
           lines.forEach(function (l) {
             var y = Math.round(u.valToPos(l.value, "y", true));
             ctx.strokeStyle = l.colour; ctx.lineWidth = 2 * dpr; ctx.setLineDash([8 * dpr, 5 * dpr]);
@@ -119,8 +119,12 @@ const drawScript = String.raw`
         }],
       },
     };
+    // Where the plotting area is on the page (CSS px), once drawn: lets a screenshot be checked plot by plot.
+    opts.hooks.draw.push(function (u) {
+      var c = u.ctx.canvas.getBoundingClientRect(), b = u.bbox, dpr = window.devicePixelRatio || 1;
+      el.setAttribute("data-plot-area", [c.left + window.scrollX + b.left / dpr, c.top + window.scrollY + b.top / dpr, b.width / dpr, b.height / dpr].map(Math.round).join(","));
+    });
     new uPlot(opts, data, el);
-    el.setAttribute("data-rendered", "true");
   });
   document.body.setAttribute("data-plots-rendered", String(report.plots.length));
 })();
