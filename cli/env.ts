@@ -38,6 +38,14 @@ const report = (outputs: PublicEnvironmentOutputs, json: boolean | undefined) =>
   if (json) printJson(outputs);
 };
 
+/** Faults are rolled back before the environment goes; if that fails the agents' leases still do it. */
+async function faultsFirst(stack: string): Promise<void> {
+  const { rollBackEnvironmentFaults } = await import("../runner/teardown.ts");
+  await rollBackEnvironmentFaults(stack, progress).catch((error: Error) =>
+    progress(`rolling back faults failed (${error.message.split("\n")[0]}); their leases revert them`),
+  );
+}
+
 export function registerEnv(program: Command): void {
   const env = program
     .command("env")
@@ -61,6 +69,7 @@ export function registerEnv(program: Command): void {
     .addOption(stackOption())
     .addOption(jsonOption("{stack, destroyed}"))
     .action(async (o: { stack: string; json?: boolean }) => {
+      await faultsFirst(o.stack);
       await withStack(o.stack, (e) => e.destroy());
       progress(`environment ${o.stack} destroyed`);
       if (o.json) printJson({ stack: o.stack, destroyed: true });
@@ -73,6 +82,7 @@ export function registerEnv(program: Command): void {
     .addOption(nodesOption())
     .addOption(jsonOption("the stack outputs (secrets left out)"))
     .action(async (o: { stack: string; nodes?: number; json?: boolean }) => {
+      await faultsFirst(o.stack);
       const outputs = await withStack(o.stack, (e) => e.reset({ nodes: o.nodes }));
       report(withoutSecrets(outputs), o.json);
     });
@@ -86,6 +96,7 @@ export function registerEnv(program: Command): void {
     .addOption(stackOption())
     .addOption(jsonOption("{stack, removed}"))
     .action(async (o: { stack: string; json?: boolean }) => {
+      await faultsFirst(o.stack);
       const removed = await withStack(o.stack, (e) => e.purge());
       if (o.json) printJson({ stack: o.stack, removed: removed.map((r) => `${r.kind} ${r.name}`) });
     });

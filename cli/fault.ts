@@ -1,14 +1,10 @@
 // The `fault` group: apply one fault for a while (through its own run stack), list what the agents and
-// the run stacks hold, revert. The work is done by faults/ (catalog, planning) and runner/.
+// the run stacks hold, revert. The work is done by faults/ (catalog, planning) and runner/; the engine
+// side (Pulumi's Automation API) is imported when a command runs, so --help answers at once.
 import { type Command, Option } from "commander";
 import { FaultInputError } from "../faults/errors.ts";
 import { type FaultPlan, faultKindsInfo, parseFaultRequest, planFault } from "../faults/catalog.ts";
-import { readEnvironment } from "../lifecycle/environment.ts";
-import { type ActiveReport, runFault, runStackFault } from "../runner/fault-run.ts";
-import { inventory, revertFaults } from "../runner/fault-inventory.ts";
-import { assertOwnedTargets, OwnershipError } from "../runner/ownership.ts";
-import { RunStack } from "../runner/run-stack.ts";
-import { readTopology } from "../runner/topology.ts";
+import type { ActiveReport } from "../runner/fault-run.ts";
 import { parseDuration } from "../faults/duration.ts";
 import { argument } from "./exit.ts";
 import { jsonOption, stackOption } from "./options.ts";
@@ -35,19 +31,29 @@ interface ApplyFlags {
 }
 
 /** Bad input is a usage error (exit 2): nothing was applied. */
-function usageError(command: Command, error: unknown): never {
-  if (error instanceof FaultInputError || error instanceof OwnershipError) {
+function usageError(command: Command, error: unknown, also?: new (...args: never[]) => Error): never {
+  if (error instanceof FaultInputError || (also && error instanceof also)) {
     command.error(`error: ${error.message}`, { exitCode: 2, code: "meshkit.usage" });
   }
   throw error;
 }
 
-async function plan(command: Command, kind: string, flags: ApplyFlags): Promise<{ plan: FaultPlan; access: Awaited<ReturnType<typeof readEnvironment>> }> {
+const engine = async () => ({
+  ...(await import("../lifecycle/environment.ts")),
+  ...(await import("../runner/fault-run.ts")),
+  ...(await import("../runner/fault-inventory.ts")),
+  ...(await import("../runner/ownership.ts")),
+  ...(await import("../runner/run-stack.ts")),
+  ...(await import("../runner/topology.ts")),
+});
+
+async function plan(command: Command, kind: string, flags: ApplyFlags) {
+  const { readEnvironment, readTopology, assertOwnedTargets, OwnershipError } = await engine();
   let request;
   try {
     request = parseFaultRequest({ kind, targets: flags.target ?? null, set: flags.set, duration: flags.duration });
   } catch (error) {
-    usageError(command, error);
+    usageError(command, error, OwnershipError);
   }
   const access = await readEnvironment(flags.stack);
   const topology = await readTopology(access.nodes);
@@ -56,7 +62,7 @@ async function plan(command: Command, kind: string, flags: ApplyFlags): Promise<
     await assertOwnedTargets(flags.stack, planned.agentRequests.map((r) => r.node));
     return { plan: planned, access };
   } catch (error) {
-    usageError(command, error);
+    usageError(command, error, OwnershipError);
   }
 }
 
@@ -105,6 +111,7 @@ export function registerFault(program: Command): void {
     .addOption(jsonOption("a line when the fault is verified active and a line when it is verified reverted"))
     .action(async (kind: string, flags: ApplyFlags, command: Command) => {
       const { plan: p, access } = await plan(command, kind, flags);
+      const { RunStack, runFault, runStackFault } = await engine();
       progress(p.description);
       const onOutput = flags.verbose ? progress : undefined;
       if (flags.dryRun) {
@@ -149,6 +156,7 @@ export function registerFault(program: Command): void {
     .addOption(stackOption())
     .addOption(jsonOption("the inventory"))
     .action(async (flags: { stack: string; json?: boolean }) => {
+      const { inventory, readEnvironment } = await engine();
       const found = await inventory(flags.stack, await readEnvironment(flags.stack));
       if (flags.json) return printJson(found);
       if (found.agents.length === 0) progress("agents: no active fault");
@@ -167,6 +175,7 @@ export function registerFault(program: Command): void {
     .addOption(jsonOption("what was reverted"))
     .action(async (ids: string[], flags: { all?: boolean; stack: string; json?: boolean }, command: Command) => {
       if (!flags.all && ids.length === 0) command.error("error: name fault ids or --all", { exitCode: 2, code: "meshkit.usage" });
+      const { revertFaults, readEnvironment } = await engine();
       const outcome = await revertFaults(flags.stack, await readEnvironment(flags.stack), flags.all ? "all" : { ids });
       for (const r of outcome.reverted) progress(`${r.id} on ${r.nodeId}: reverted in ${Math.round(r.revertMs)} ms${r.verified ? ", verified" : ", NOT verified"}`);
       for (const s of outcome.runStacksDestroyed) progress(`run stack ${s}: destroyed`);

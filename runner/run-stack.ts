@@ -13,6 +13,7 @@ import { projectName } from "../components/config.ts";
 import { Fault, faultResourceType } from "../faults/resource/fault.ts";
 import { labelKeys } from "../components/model/environment.ts";
 import { recoverStaleLocks } from "../lifecycle/locks.ts";
+import { parseStackName } from "../lifecycle/stack-name.ts";
 import type { JoinKit } from "../lifecycle/outputs.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -137,7 +138,7 @@ export class RunStack {
 
   static async open(envStack: string, runId: string, options: RunStackOptions = {}): Promise<RunStack> {
     mkdirSync(runsDir, { recursive: true });
-    const name = runStackName(envStack, runId);
+    const name = runStackName(parseStackName(envStack, "environment stack"), runId);
     // A runner or engine killed mid-update leaves the run stack locked; a dead holder's lock goes.
     await recoverStaleLocks(runProjectName, name, options.onOutput ?? (() => {}));
     const stack = await LocalWorkspace.createOrSelectStack(
