@@ -193,6 +193,8 @@ export async function runScenario(options: ScenarioRunOptions): Promise<Scenario
   let stack: RunStack | null = null;
   let stackGone = false;
   let abortReason: string | null = null;
+  /** The step under way (its "after" snapshot not taken yet). */
+  let current: number | null = null;
 
   /** Records one evaluation round; returns the first abort breach, if any. */
   const record = (round: readonly ProbeEvaluation[], phase: string): ProbeEvaluation | undefined => {
@@ -322,6 +324,7 @@ export async function runScenario(options: ScenarioRunOptions): Promise<Scenario
     for (const step of scenario.steps.entries()) {
       if (machine.aborted) break;
       const [index, definition] = step;
+      current = index;
       // Targets resolved now, against the topology as it is at this step.
       const topology = await readTopology(env.nodes);
       let planned: PlannedStep;
@@ -466,6 +469,7 @@ export async function runScenario(options: ScenarioRunOptions): Promise<Scenario
         }
       }
       await dir.snapshotTopology(env.nodes, index, "after", planned.name);
+      current = null;
       dir.event({ type: "step", step: index, name: planned.name, status: "finished" });
     }
     // A scenario that ends on a pause or wait: one recovery check before the report.
@@ -489,6 +493,7 @@ export async function runScenario(options: ScenarioRunOptions): Promise<Scenario
     }
   }
 
+  if (current !== null) await dir.snapshotTopology(env.nodes, current, "after", `aborted step ${current + 1}`).catch(() => undefined);
   machine.finish();
   const verdict: Verdict = abortReason !== null ? "aborted" : failures.length > 0 ? "failed" : "passed";
   const reasons = abortReason !== null ? [abortReason, ...failures] : failures;
@@ -515,7 +520,7 @@ async function finishArtifacts(a: {
     a.prom,
     [
       ...a.scenario.steadyState.probes.map((p) => ({ file: p.name, name: p.name, query: p.query, threshold: p.threshold, ...(p.abort ? { abort: p.abort } : {}) })),
-      ...meshSeries.map((s) => ({ file: `mesh-${s.name}`, name: s.name, query: s.query })),
+      ...meshSeries.map((s) => ({ file: `mesh-${s.name}`, name: `mesh-${s.name}`, query: s.query })),
     ],
     start,
     endedAt / 1000 + 2,
