@@ -80,6 +80,7 @@ const drawScript = String.raw`
         return { label: s.label, stroke: colours.series[i % colours.series.length], width: 2, spanGaps: false };
       })),
       axes: [{}, { size: 70 }],
+      legend: { live: false },
       hooks: {
         drawClear: [function (u) {
           var ctx = u.ctx, top = u.bbox.top, height = u.bbox.height;
@@ -94,12 +95,14 @@ const drawScript = String.raw`
         draw: [function (u) {
           var ctx = u.ctx, b = u.bbox, dpr = window.devicePixelRatio || 1;
           ctx.save();
+          // uPlot leaves its axis text alignment on the context.
+          ctx.textAlign = "left"; ctx.textBaseline = "alphabetic";
           ctx.font = (11 * dpr) + "px sans-serif";
           phases.forEach(function (p) {
             var x = Math.round(u.valToPos(p.at, "x", true));
             ctx.strokeStyle = colours.phase; ctx.lineWidth = 1 * dpr; ctx.setLineDash([2 * dpr, 3 * dpr]);
             ctx.beginPath(); ctx.moveTo(x, b.top); ctx.lineTo(x, b.top + b.height); ctx.stroke();
-            ctx.save(); ctx.translate(x + 3 * dpr, b.top + 4 * dpr); ctx.rotate(Math.PI / 2);
+            ctx.save(); ctx.translate(x + 3 * dpr, b.top + 4 * dpr); ctx.rotate(Math.PI / 2); ctx.textBaseline = "top";
             ctx.fillStyle = colours.phase; ctx.fillText(p.label, 0, 0); ctx.restore();
           });
           marks.forEach(function (m, i) {
