@@ -173,7 +173,7 @@ export function reportHtml(r: Report): string {
       `</div>`
     : "";
   const plots = r.plots
-    .map((p, i) => `<section class="plot"><h3>${esc(p.name)}${p.kind === "mesh" ? " (mesh)" : ""}</h3><div class="query">${esc(p.query)}</div><div id="plot-${i}" class="chart"></div></section>`)
+    .map((p, i) => `<section class="plot"><h3>${esc(p.name)}${p.kind === "mesh" ? " (mesh)" : ""}</h3><div class="query">${esc(p.query)}</div>${p.error ? `<div class="fail">range not captured: ${esc(p.error)}</div>` : ""}<div id="plot-${i}" class="chart"></div></section>`)
     .join("\n");
   return `<!doctype html>
 <html lang="en">
@@ -188,7 +188,7 @@ body { font-family: sans-serif; margin: 24px; color: #212529; background: #fffff
 .abort { border-left: 4px solid ${plotColours.abort}; padding: 8px 12px; margin: 12px 0; background: #fff5f5; }
 table { border-collapse: collapse; margin: 8px 0 16px; font-size: 13px; }
 td, th { border: 1px solid #dee2e6; padding: 3px 8px; text-align: left; }
-td.pass { color: #2f9e44; } td.fail, span.fail { color: #e03131; font-weight: bold; }
+td.pass { color: #2f9e44; } td.fail, span.fail, div.fail { color: #e03131; font-weight: bold; }
 .plot { margin: 18px 0; } .plot h3 { margin: 4px 0; } .query { font-family: monospace; font-size: 11px; color: #495057; margin-bottom: 4px; }
 .legend-key { display: inline-block; width: 14px; height: 10px; margin: 0 4px 0 12px; }
 </style>

@@ -201,6 +201,7 @@ function toPlot(m: MetricRange, def: { threshold: Threshold | null; abort: Thres
     query: m.query,
     threshold: m.threshold ?? def?.threshold ?? null,
     abort: m.abort ?? def?.abort ?? null,
+    error: m.error ?? null,
     series: m.series.map((s) => ({
       label: seriesLabel(m.name, s.metric),
       points: s.values.map(([t, v]) => {

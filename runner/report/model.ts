@@ -19,6 +19,8 @@ export const metricRange = z.object({
   threshold: threshold.optional(),
   abort: threshold.optional(),
   series: z.array(z.object({ metric: z.record(z.string(), z.string()), values: z.array(z.tuple([z.number(), z.string()])) })),
+  /** Why the range could not be captured (Prometheus did not answer), when it could not. */
+  error: z.string().optional(),
 });
 export type MetricRange = z.infer<typeof metricRange>;
 
@@ -137,6 +139,8 @@ export const plot = z.object({
   threshold: threshold.nullable(),
   abort: threshold.nullable(),
   series: z.array(plotSeries),
+  /** The capture's error: the plot is empty because Prometheus did not answer. */
+  error: z.string().nullable(),
 });
 export type Plot = z.infer<typeof plot>;
 
