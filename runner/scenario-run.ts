@@ -263,7 +263,9 @@ export async function runScenario(options: ScenarioRunOptions): Promise<Scenario
    * Probes every interval for `durationMs`, or until `until` says stop. Aborts on a breach, a signal or a
    * lost lease. Returns the evaluations (empty when aborted).
    */
-  const watch = async (phase: string, durationMs: number, until?: (round: readonly ProbeEvaluation[]) => boolean): Promise<ProbeEvaluation[][] | null> => {
+  const watch = async (phase: string, wantedMs: number, until?: (round: readonly ProbeEvaluation[]) => boolean): Promise<ProbeEvaluation[][] | null> => {
+    // A dry run holds no fault: one round per phase shows every probe answers, without the waits.
+    const durationMs = dryRun ? Math.min(wantedMs, interval) : wantedMs;
     const rounds: ProbeEvaluation[][] = [];
     const start = Date.now();
     for (let n = 0; ; n++) {
