@@ -20,7 +20,10 @@ export function parsePolicyText(text: string, file: string): PolicyLoad {
   if (source.syntaxProblems.length > 0) return { ok: false, file, problems: source.syntaxProblems };
   const data = source.data ?? {};
   const parsed = policy.safeParse(data);
-  if (!parsed.success) return { ok: false, file, problems: zodProblems(parsed.error, policy, source) };
+  if (!parsed.success) {
+    const problems = zodProblems(parsed.error, policy, source).sort((a, b) => a.line - b.line || a.column - b.column);
+    return { ok: false, file, problems };
+  }
   return { ok: true, policy: parsed.data, file };
 }
 
