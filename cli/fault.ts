@@ -1,7 +1,7 @@
 // The `fault` group: apply one fault for a while (through its own run stack), list what the agents and
 // the run stacks hold, revert. The work is done by faults/ (catalog, planning) and runner/; the engine
 // side (Pulumi's Automation API) is imported when a command runs, so --help answers at once.
-import { type Command, Option } from "commander";
+import { type Command, InvalidArgumentError, Option } from "commander";
 import { FaultInputError } from "../faults/errors.ts";
 import { type FaultPlan, faultKindsInfo, parseFaultRequest, planFault } from "../faults/catalog.ts";
 import type { ActiveReport } from "../runner/fault-run.ts";
@@ -14,7 +14,7 @@ import { interruption } from "./signals.ts";
 /** `--set key=value`, repeatable; the catalog types and bounds-checks the values. */
 const collectSet = (value: string, previous: Record<string, string>): Record<string, string> => {
   const cut = value.indexOf("=");
-  if (cut <= 0) throw new Error(`--set expects key=value, got ${JSON.stringify(value)}`);
+  if (cut <= 0) throw new InvalidArgumentError(`--set expects key=value, got ${JSON.stringify(value)}`);
   return { ...previous, [value.slice(0, cut)]: value.slice(cut + 1) };
 };
 
