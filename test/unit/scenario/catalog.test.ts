@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { listCatalog } from "../../../runner/scenario/catalog.ts";
-import { loadScenarioFile } from "../../../runner/scenario/load.ts";
+import { loadScenarioFile, parseScenarioText } from "../../../runner/scenario/load.ts";
 import { defaultPolicyFile, loadPolicy, parsePolicyText } from "../../../runner/scenario/policy.ts";
 import { formatProblem } from "../../../runner/scenario/problems.ts";
 import { lastJsonLine, meshkitChaos } from "../../support/cli.ts";
@@ -43,6 +43,14 @@ describe("scenario catalog", () => {
       const loaded = await loadScenarioFile(e.file);
       expect(loaded.ok && loaded.scenarios[0]!.definitionHash).toBe(e.definitionHash);
     }
+  });
+
+  it("the example in scenarios/README.md lints clean", async () => {
+    const readme = await readFile("scenarios/README.md", "utf8");
+    const example = /```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(example).toBeDefined();
+    const loaded = parseScenarioText(example!, "scenarios/README.md");
+    expect(loaded.ok ? [] : loaded.problems.map(formatProblem)).toEqual([]);
   });
 
   it("keeps the samples short enough for CI: at most 90 s of fault time each, fault steps chained in one", async () => {
