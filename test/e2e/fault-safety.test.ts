@@ -145,6 +145,19 @@ describe("refusals and drift", () => {
     expect(await kernelState(stack, "node-3")).toEqual(before);
   });
 
+  it("`fault apply --dry-run` plans and previews, and injects nothing", async () => {
+    const before = await kernelState(stack, "node-2");
+    const r = await cli("fault", "apply", "network-partition", "--target", "node-2", "--duration", "30s", "--dry-run", "--json");
+    expect(r.exitCode, String(r.all)).toBe(0);
+    const plan = JSON.parse(String(r.stdout).trim().split("\n").at(-1)!) as { dryRun: boolean; description: string; agentRequests: { node: string }[] };
+    expect(plan.dryRun).toBe(true);
+    expect(plan.description).toMatch(/would add iptables DROP between node-2 and/);
+    expect(String(r.stderr)).toMatch(/\+ \d+ to create/); // the run stack's preview
+    expect((await agent("node-2").list()).faults).toEqual([]);
+    expect(await kernelState(stack, "node-2")).toEqual(before);
+    expect(await listRunStacks(stack)).toEqual([]);
+  });
+
   it("`pulumi refresh` of a run stack drops a fault that was reverted behind its back", async () => {
     const request = parseFaultRequest({ kind: "network-partition", targets: "node-2", set: { peers: "node-3" }, duration: "5m" });
     const plan = planFault(request, await readTopology(env.nodes), "refresh");
