@@ -193,6 +193,7 @@ export async function runScenario(options: ScenarioRunOptions): Promise<Scenario
   let stack: RunStack | null = null;
   let stackGone = false;
   let abortReason: string | null = null;
+  let injectionRounds: ProbeEvaluation[][] = [];
   /** The step under way (its "after" snapshot not taken yet). */
   let current: number | null = null;
 
@@ -231,9 +232,38 @@ export async function runScenario(options: ScenarioRunOptions): Promise<Scenario
       const p = kinds.get(id);
       dir.event({ type: "fault", action: "revert", faultId: id, kind: p?.kind ?? "unknown", targets: [...(p?.targets ?? [])], step: injected.find((i) => i.plans.some((x) => x.id === id))?.step ?? 0, detail: "abort: straight at the agents, all at once" });
     }
+    // 1. Straight at the agents, every (agent, fault) at once: no listing first, the plan says who holds what.
+    const holders = injected.flatMap((i) => i.plans.flatMap((p) => p.agentRequests.map((r) => ({ id: p.id, node: r.node, step: i.step }))));
+    const done = new Set<string>();
+    await Promise.all(
+      holders.map(async (h) => {
+        const node = access.nodes.find((n) => n.name === h.node)!;
+        try {
+          const r = await new AgentClient(node.agentUrl, access.agentToken, { timeoutMs: 10_000 }).revert(h.id);
+          done.add(`${h.id}@${h.node}`);
+          const p = kinds.get(h.id);
+          dir.event({
+            type: "fault",
+            action: r.verified ? "reverted" : "failed",
+            faultId: h.id,
+            kind: p?.kind ?? r.kind,
+            targets: [...(p?.targets ?? [])],
+            step: h.step,
+            node: h.node,
+            agentAt: r.revertedAt,
+            ms: Math.round(r.revertMs),
+            ...(r.verified ? {} : { detail: `revert not verified: ${r.evidence.lines.join("; ")}` }),
+          });
+          if (!r.verified) failures.push(`fault ${h.id} on ${h.node}: revert not verified`);
+        } catch {
+          // 404: this agent did not hold it (not applied yet, or its lease already reverted it); the sweep below checks.
+        }
+      }),
+    );
+    // 2. A sweep of every agent for anything of the run still held, then the run stack reconciled (destroyed).
     try {
       const outcome = await revertFaults(envStack, access, { ids });
-      for (const r of outcome.reverted) {
+      for (const r of outcome.reverted.filter((x) => !done.has(`${x.id}@${x.nodeId}`))) {
         const p = kinds.get(r.id);
         dir.event({
           type: "fault",
@@ -245,13 +275,13 @@ export async function runScenario(options: ScenarioRunOptions): Promise<Scenario
           node: r.nodeId,
           agentAt: r.revertedAt,
           ms: Math.round(r.revertMs),
-          ...(r.verified ? {} : { detail: `revert not verified: ${r.evidence.join("; ")}` }),
+          detail: "found by the sweep after the fast revert",
         });
         if (!r.verified) failures.push(`fault ${r.id} on ${r.nodeId}: revert not verified`);
       }
       if (stack && outcome.runStacksDestroyed.includes(stack.name)) stackGone = true;
     } catch (error) {
-      dir.event({ type: "note", text: `abort revert at the agents failed: ${(error as Error).message}; the run stack's destroy and the agents' leases (${leaseSeconds} s) remain` });
+      dir.event({ type: "note", text: `abort sweep at the agents failed: ${(error as Error).message}; the run stack's destroy and the agents' leases (${leaseSeconds} s) remain` });
     }
     injected.length = 0;
   };
@@ -289,6 +319,37 @@ export async function runScenario(options: ScenarioRunOptions): Promise<Scenario
         // the signal: handled at the top of the loop
       }
     }
+  };
+
+  /** Probes every interval in the background (while an engine update runs); a breach aborts at once. */
+  const guard = (phase: string): { stop: () => Promise<ProbeEvaluation[][]> } => {
+    const rounds: ProbeEvaluation[][] = [];
+    let stopped = false;
+    const loop = (async () => {
+      while (!stopped && !machine.aborted) {
+        const started = Date.now();
+        const round = await evaluateAll(prom, scenario.steadyState.probes, { maxAgeMs });
+        if (stopped) break;
+        rounds.push(round);
+        const breach = record(round, phase);
+        if (breach) {
+          await abort(`probe ${breach.probe} left its abort threshold: ${breach.value} (sample at ${breach.sampleAt === null ? "?" : iso(breach.sampleAt)}, decided at ${iso(breach.at)}; abort unless ${describeThreshold(probeOf(breach.probe).abort!)})`, breach);
+          break;
+        }
+        if (signalled()) {
+          await abort(signalReason());
+          break;
+        }
+        await sleep(Math.max(0, started + interval - Date.now()));
+      }
+    })();
+    return {
+      stop: async () => {
+        stopped = true;
+        await loop;
+        return rounds;
+      },
+    };
   };
 
   const failedRounds = (rounds: readonly ProbeEvaluation[][], where: string): void => {
@@ -371,13 +432,19 @@ export async function runScenario(options: ScenarioRunOptions): Promise<Scenario
             everInjected.add(p.id);
           }
           injected.push({ step: index, plans: planned.faults, keepers, injectedAt });
+          // The agents apply while the engine is still busy (state, plugin shutdown): the probes and the
+          // abort thresholds are watched from the start of the update, not from its end.
+          const guarding = guard(`step ${index + 1} injection`);
           try {
             await stack.set(runStackFaults(planned.faults));
           } catch (error) {
+            await guarding.stop();
             for (const p of planned.faults) faultEvent("failed", p, index, { detail: (error as Error).message });
             await abort(`step ${index + 1}: a fault failed to apply or verify: ${(error as Error).message}`);
             break;
           }
+          injectionRounds = await guarding.stop();
+          if (machine.aborted) break;
           injectedAt = Date.now();
           // Verified active: every agent of every fault holds it, with its own appliedAt.
           const missing: string[] = [];
@@ -405,7 +472,8 @@ export async function runScenario(options: ScenarioRunOptions): Promise<Scenario
         machine.enter("MONITORING", index);
         const monitored = await watch(`step ${index + 1}`, planned.durationMs);
         if (!monitored) break;
-        failedRounds(monitored, `while step ${index + 1}'s faults held (the hypothesis)`);
+        failedRounds([...injectionRounds, ...monitored], `while step ${index + 1}'s faults held (the hypothesis)`);
+        injectionRounds = [];
 
         // ROLLBACK: one update removes them.
         machine.enter("ROLLBACK", index);
