@@ -47,6 +47,14 @@ export async function listCatalog(dir: string = defaultScenarioDir): Promise<Cat
       invalid.push({ file: shown, problems: loaded.problems });
       continue;
     }
+    const clash = loaded.scenarios.find((l) => entries.some((e) => e.name === l.scenario.metadata.name));
+    if (clash) {
+      // Names identify scenarios in runs and reports: a second file with the same name is refused, not merged.
+      const first = entries.find((e) => e.name === clash.scenario.metadata.name)!;
+      const message = `scenario name '${clash.scenario.metadata.name}' is already used by ${first.file}; names must be unique in the catalog`;
+      invalid.push({ file: shown, problems: [{ file: shown, line: clash.line, column: 1, path: clash.index === null ? "metadata.name" : `[${clash.index}].metadata.name`, message }] });
+      continue;
+    }
     for (const l of loaded.scenarios) {
       const m = l.scenario.metadata;
       entries.push({ name: m.name, version: m.version, owner: m.owner, tags: m.tags, description: m.description, file: shown, index: l.index, definitionHash: l.definitionHash });

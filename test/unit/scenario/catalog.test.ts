@@ -82,12 +82,15 @@ describe("scenario catalog", () => {
     await writeFile(join(dir, "pair.yaml"), `${item("loss-a")}\n${item("loss-b")}\n`);
     await writeFile(join(dir, "broken.yml"), sample.replace("loss: 10", "loss: 250"));
     await writeFile(join(dir, "policy.yaml"), "maxTargets: 1\n");
+    await writeFile(join(dir, "zz-same-name.yaml"), sample.replace("name: packet-loss", "name: loss-a"));
     const catalog = await listCatalog(dir);
     expect(catalog.entries.map((e) => [e.name, e.index])).toEqual([
       ["loss-a", 0],
       ["loss-b", 1],
     ]);
-    expect(catalog.invalid).toHaveLength(1);
+    expect(catalog.invalid).toHaveLength(2);
+    expect(catalog.invalid[1]!.file).toMatch(/zz-same-name\.yaml$/);
+    expect(catalog.invalid[1]!.problems[0]!.message).toMatch(/^scenario name 'loss-a' is already used by .*pair\.yaml; names must be unique in the catalog$/);
     expect(catalog.invalid[0]!.file).toMatch(/broken\.yml$/);
     expect(catalog.invalid[0]!.problems.map((p) => `${p.line}:${p.column}: ${p.path}: ${p.message}`)).toEqual([
       "43:13: steps[0].params.loss: loss=250 is out of bounds: expected 0.1..100 %",
