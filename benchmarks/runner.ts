@@ -34,7 +34,7 @@ const pct = (xs: readonly number[], p: number) => {
 
 const header = (name: string, description: string) => `apiVersion: meshkit-chaos/v1
 kind: Scenario
-metadata: { name: ${name}, version: 1.0.0, owner: bench, description: ${description} }
+metadata: { name: ${name}, version: 1.0.0, owner: bench, description: "${description}" }
 `;
 const errorRate =
   '(sum(rate(omnirelay_http_requests_completed_total{job="meshkit-node",outcome!="success"}[5s])) or vector(0)) / sum(rate(omnirelay_http_requests_completed_total{job="meshkit-node"}[5s]))';
