@@ -14,7 +14,7 @@ import { Fault, faultResourceType } from "../faults/resource/fault.ts";
 import { labelKeys } from "../components/model/environment.ts";
 import { recoverStaleLocks } from "../lifecycle/locks.ts";
 import { parseStackName } from "../lifecycle/stack-name.ts";
-import type { JoinKit } from "../lifecycle/outputs.ts";
+import { environmentOutputs, type JoinKit } from "../lifecycle/outputs.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 /** Where the run project's settings and stack files live (git-ignored machine state). */
@@ -65,11 +65,6 @@ function joiners(fault: RunStackFault, kit: pulumi.Output<JoinKit>): void {
   }
 }
 
-interface NodeOutput {
-  readonly name: string;
-  readonly agentUrl: string;
-}
-
 /** The engine's failure as the lines a user acts on (`error: node-1: apply … failed: 412 …`), not its whole log. */
 export class RunStackError extends Error {
   override name = "RunStackError";
@@ -92,10 +87,11 @@ export const runIdOf = (envStack: string, runStack: string): string => runStack.
 function program(envStack: string, faults: readonly RunStackFault[]) {
   return async () => {
     const environment = new pulumi.StackReference(`organization/${projectName}/${envStack}`);
-    const nodes = environment.requireOutput("nodes") as pulumi.Output<NodeOutput[]>;
-    const token = environment.requireOutput("agentToken") as pulumi.Output<string>;
+    // The environment's outputs are parsed with the one outputs schema (lifecycle/outputs.ts).
+    const nodes = environment.requireOutput("nodes").apply((v) => environmentOutputs.shape.nodes.parse(v));
+    const token = environment.requireOutput("agentToken").apply((v) => environmentOutputs.shape.agentToken.parse(v));
     for (const fault of faults) {
-      if (fault.surge) joiners(fault, environment.requireOutput("joinKit") as pulumi.Output<JoinKit>);
+      if (fault.surge) joiners(fault, environment.requireOutput("joinKit").apply((v) => environmentOutputs.shape.joinKit.parse(v)));
       for (const request of fault.agentRequests) {
         const agentUrl = nodes.apply((list) => {
           const node = list.find((n) => n.name === request.node);
