@@ -448,13 +448,17 @@ export async function runScenario(options: ScenarioRunOptions): Promise<Scenario
           injectedAt = Date.now();
           // Verified active: every agent of every fault holds it, with its own appliedAt.
           const missing: string[] = [];
+          const appliedAts: number[] = [];
           await Promise.all(
             planned.faults.map(async (p) => {
               await Promise.all(
                 p.agentRequests.map(async (r) => {
                   const node = access.nodes.find((n) => n.name === r.node)!;
                   const held = (await new AgentClient(node.agentUrl, access.agentToken, { timeoutMs: 5_000 }).list().catch(() => ({ faults: [] }))).faults.find((f) => f.id === p.id);
-                  if (held) faultEvent("active", p, index, { node: r.node, mechanism: held.mechanism, agentAt: held.appliedAt, ms: Math.round(held.applyMs) });
+                  if (held) {
+                    appliedAts.push(Date.parse(held.appliedAt));
+                    faultEvent("active", p, index, { node: r.node, mechanism: held.mechanism, agentAt: held.appliedAt, ms: Math.round(held.applyMs) });
+                  }
                   else missing.push(`${p.id} on ${r.node}`);
                 }),
               );
@@ -465,12 +469,15 @@ export async function runScenario(options: ScenarioRunOptions): Promise<Scenario
             await abort(`step ${index + 1}: the agents do not hold what the update applied: ${missing.join(", ")}`);
             break;
           }
+          // The declared duration is how long the fault holds: it started at the first agent's apply,
+          // while the engine was still finishing its update.
+          if (appliedAts.length > 0) injectedAt = Math.min(injectedAt, ...appliedAts);
           say(`  step ${index + 1}: ${planned.faults.map((p) => `${p.id} (${p.kind} on ${p.targets.join(", ") || "the environment"})`).join(", ")} active; holding for ${planned.durationMs} ms`);
         }
 
         // MONITORING: probes every interval while the faults hold; leases renewed by the keepers.
         machine.enter("MONITORING", index);
-        const monitored = await watch(`step ${index + 1}`, planned.durationMs);
+        const monitored = await watch(`step ${index + 1}`, Math.max(0, planned.durationMs - (Date.now() - injectedAt)));
         if (!monitored) break;
         failedRounds([...injectionRounds, ...monitored], `while step ${index + 1}'s faults held (the hypothesis)`);
         injectionRounds = [];
