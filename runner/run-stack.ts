@@ -3,7 +3,7 @@
 // stack (the environment stack is never locked or touched); its destroy rolls back every fault left.
 // Driven through the Automation API with an inline program, so no language host and no program on disk.
 
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as docker from "@pulumi/docker";
@@ -20,6 +20,21 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 /** Where the run project's settings and stack files live (git-ignored machine state). */
 const runsDir = join(root, ".pulumi-runs");
 export const runProjectName = `${projectName}-run`;
+
+/**
+ * The run project's Pulumi.yaml, written once and atomically: the Automation API rewrites the file
+ * on every workspace it is handed settings for, and runners, CLIs and tests open run stacks
+ * concurrently — one of them would read the file half-written.
+ */
+function ensureRunProject(): void {
+  const file = join(runsDir, "Pulumi.yaml");
+  const content = `name: ${runProjectName}\nruntime: nodejs\n`;
+  if (existsSync(file) && readFileSync(file, "utf8") === content) return;
+  mkdirSync(runsDir, { recursive: true });
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, content);
+  renameSync(temporary, file);
+}
 
 /** One fault as the run stack declares it: one resource per node the fault plan touches. */
 export interface RunStackFault {
@@ -133,13 +148,13 @@ export class RunStack {
   }
 
   static async open(envStack: string, runId: string, options: RunStackOptions = {}): Promise<RunStack> {
-    mkdirSync(runsDir, { recursive: true });
+    ensureRunProject();
     const name = runStackName(parseStackName(envStack, "environment stack"), runId);
     // A runner or engine killed mid-update leaves the run stack locked; a dead holder's lock goes.
     await recoverStaleLocks(runProjectName, name, options.onOutput ?? (() => {}));
     const stack = await LocalWorkspace.createOrSelectStack(
       { stackName: name, projectName: runProjectName, program: program(envStack, []) },
-      { workDir: runsDir, projectSettings: { name: runProjectName, runtime: "nodejs" } },
+      { workDir: runsDir },
     );
     return new RunStack(name, envStack, stack, options.onOutput ?? (() => {}));
   }
@@ -186,8 +201,8 @@ export class RunStack {
 
 /** Run stacks that exist for an environment stack (a killed run leaves one behind). */
 export async function listRunStacks(envStack: string): Promise<string[]> {
-  mkdirSync(runsDir, { recursive: true });
-  const ws = await LocalWorkspace.create({ workDir: runsDir, projectSettings: { name: runProjectName, runtime: "nodejs" } });
+  ensureRunProject();
+  const ws = await LocalWorkspace.create({ workDir: runsDir });
   const stacks = await ws.listStacks();
   return stacks.map((s) => s.name).filter((n) => n.startsWith(`${envStack}.run-`));
 }
