@@ -606,8 +606,16 @@ async function finishArtifacts(a: {
   await a.dir.recordVersions(a.envStack, a.prom);
   let reports: ScenarioRunResult["reports"] = null;
   let artifactError: string | undefined;
+  // The verdict a pipeline branches on is the one judged from the run directory (timeline first),
+  // the same one every report states; the runner's own is kept in the timeline.
+  let verdict = a.verdict;
+  let reasons = a.reasons;
   try {
-    reports = await renderIfAvailable(a.dir.dir);
+    const rendered = await renderIfAvailable(a.dir.dir);
+    reports = rendered.reports;
+    if (rendered.verdict !== a.verdict) a.say(`judged from the timeline: ${rendered.verdict} (the runner saw ${a.verdict})`);
+    verdict = rendered.verdict;
+    reasons = [...rendered.reasons];
   } catch (error) {
     artifactError = `rendering the reports failed: ${(error as Error).message}`;
   }
@@ -619,11 +627,11 @@ async function finishArtifacts(a: {
   }
   if (artifactError) a.say(`ARTIFACTS FAILED: ${artifactError}`);
   else a.say(`artifacts: ${a.dir.dir} and ${bundle}`);
-  return { runId: a.dir.runId, verdict: a.verdict, reasons: a.reasons, runDir: a.dir.dir, reports, bundle, ...(artifactError ? { artifactError } : {}) };
+  return { runId: a.dir.runId, verdict, reasons, runDir: a.dir.dir, reports, bundle, ...(artifactError ? { artifactError } : {}) };
 }
 
-/** The reports (runner/report/render.ts), computed from the run directory alone. */
-async function renderIfAvailable(runDir: string): Promise<ScenarioRunResult["reports"]> {
+/** The reports and their verdict (runner/report/render.ts), computed from the run directory alone. */
+async function renderIfAvailable(runDir: string) {
   const { renderReports } = await import("./report/render.ts");
-  return renderReports(runDir).reports;
+  return renderReports(runDir);
 }

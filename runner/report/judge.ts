@@ -155,7 +155,9 @@ function judgeFaults(events: readonly FaultEvent[]): FaultResult[] {
           status = "reverting";
           break;
         case "reverted":
+          // Without a node: the runner asked every agent after the run stack's destroy and none holds it.
           if (e.node) Object.assign(node(e.node), { revertedAt: when, revertMs: e.ms ?? null });
+          else for (const n of nodes.values()) if (!n.revertedAt) Object.assign(n, { revertedAt: when, revertMs: e.ms ?? null });
           if (!revertedAt || time(when) > time(revertedAt)) revertedAt = when;
           status = "reverted";
           break;
