@@ -2,7 +2,7 @@
 // Every error names the variable and what was expected; the token's value never appears in one.
 
 import { statSync } from "node:fs";
-import { isAbsolute } from "node:path";
+import { isAbsolute, join } from "node:path";
 import { z } from "zod";
 import { agentApi } from "./contract.ts";
 
@@ -28,6 +28,8 @@ export interface AgentConfig {
   readonly nodeId: string;
   readonly nodeProcess: NodeProcessMatcher;
   readonly dataDir: string;
+  /** The fault journal and mechanisms' saved files; must survive the agent and the node stopping. */
+  readonly stateDir: string;
 }
 
 export class ConfigError extends Error {
@@ -72,6 +74,7 @@ const schema = z.object({
     .string({ error: "is required: the node's data volume as mounted in the agent" })
     .refine(isAbsolute, "expected an absolute path")
     .refine((p) => statSync(p, { throwIfNoEntry: false })?.isDirectory() === true, "is not an existing directory (is the node's data volume mounted?)"),
+  [env.stateDir]: z.string().refine(isAbsolute, "expected an absolute path").optional(),
 });
 
 /** Parses the agent's environment; throws a ConfigError naming each offending variable. */
@@ -91,5 +94,6 @@ export function loadConfig(source: NodeJS.ProcessEnv): AgentConfig {
     nodeId: c[env.nodeId],
     nodeProcess: c[env.nodeProcess],
     dataDir: c[env.dataDir],
+    stateDir: c[env.stateDir] ?? join(c[env.dataDir], ".meshkit-agent"),
   };
 }

@@ -16,8 +16,14 @@ export const agentApi = {
     listen: "MESHKIT_AGENT_LISTEN",
     /** Node id of the target node. */
     nodeId: "MESHKIT_AGENT_NODE_ID",
-    /** The node's data volume (disk-fill target, fault journal). */
+    /** The node's data volume (disk-fill target, hold files the node's supervisor reads). */
     dataDir: "MESHKIT_AGENT_DATA_DIR",
+    /**
+     * The agent's own state (fault journal, saved certificates); default `<dataDir>/.meshkit-agent`.
+     * On Docker a persistent volume of its own: the node's data volume is tmpfs, which is gone when
+     * the node and its sidecar stop together, while a swapped certificate lives on in the node's files.
+     */
+    stateDir: "MESHKIT_AGENT_STATE_DIR",
     /**
      * How to find the node process in the shared PID namespace: `pid1` (default: PID 1 of the
      * namespace, the node container's init), `name:<comm or argv0 basename>` or `cmdline:<substring>`.

@@ -352,10 +352,15 @@ export class FaultManager {
     this.#recentReverts.length = Math.min(this.#recentReverts.length, recentRevertsKept);
   }
 
-  /** Before serving: reverts every fault a previous agent process left in the journal. */
-  async recover(): Promise<RevertedFault[]> {
-    const { entries, unreadable } = await this.#deps.journal.readAll();
-    for (const u of unreadable) this.#deps.log.error("unreadable journal entry left in place; inspect and remove it by hand", { ...u });
+  /**
+   * Before serving: reverts every fault a previous agent process left in the journal. `only` retries
+   * the ones whose revert could not be verified yet (the node was still restarting, say) and leaves
+   * faults applied since alone.
+   */
+  async recover(only?: ReadonlySet<string>): Promise<RevertedFault[]> {
+    const all = await this.#deps.journal.readAll();
+    const entries = only ? all.entries.filter((e) => only.has(e.request.id)) : all.entries;
+    if (!only) for (const u of all.unreadable) this.#deps.log.error("unreadable journal entry left in place; inspect and remove it by hand", { ...u });
     const reverted: RevertedFault[] = [];
     // Newest first: faults stacked on each other come off in reverse order.
     const ordered = [...entries].sort((a, b) => (b.appliedAt ?? b.leaseExpiresAt).localeCompare(a.appliedAt ?? a.leaseExpiresAt));

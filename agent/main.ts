@@ -4,7 +4,6 @@
 
 import { mkdirSync } from "node:fs";
 import { release } from "node:os";
-import { join } from "node:path";
 import pkg from "../package.json" with { type: "json" };
 import { createApiServer } from "./api.ts";
 import { bearerChecker } from "./auth.ts";
@@ -31,8 +30,8 @@ function configOrExit() {
 const config = configOrExit();
 const log = createLogger(config.nodeId);
 const lock = new KernelLock();
-/** The agent's private state (the fault journal, mechanisms' files): on the node's data volume, so it survives an agent restart. */
-const stateDir = join(config.dataDir, ".meshkit-agent");
+/** The agent's private state (the fault journal, mechanisms' files): survives an agent restart. */
+const stateDir = config.stateDir;
 mkdirSync(stateDir, { recursive: true, mode: 0o700 });
 
 const unmeasured = (reason: string): Capabilities => ({
@@ -90,12 +89,31 @@ const faults = new FaultManager({
   log,
 });
 
-// Before serving: a fault a crashed agent left behind is reverted now, not when someone asks.
-try {
-  for (const r of await faults.recover()) log.warn("reverted a fault left by a previous agent process", { id: r.id, kind: r.kind, verified: r.verified });
-} catch (err) {
-  log.error("journal recovery failed", { detail: err instanceof Error ? err.message : String(err), stateDir });
-}
+// Before serving: a fault a crashed agent left behind is reverted now, not when someone asks. A
+// revert that cannot be verified yet (the node restarting with its container) is retried every 2 s
+// until it is: the journal keeps the fault meanwhile.
+const recoverFrom = async (only?: ReadonlySet<string>): Promise<Set<string>> => {
+  try {
+    const results = await faults.recover(only);
+    for (const r of results) log.warn("reverted a fault left by a previous agent process", { id: r.id, kind: r.kind, verified: r.verified });
+    return new Set(results.filter((r) => !r.verified).map((r) => r.id));
+  } catch (err) {
+    log.error("journal recovery failed", { detail: err instanceof Error ? err.message : String(err), stateDir });
+    return only ? new Set(only) : new Set();
+  }
+};
+let unrecovered = await recoverFrom();
+let retrying = false;
+const retryRecovery = setInterval(() => {
+  if (unrecovered.size === 0) return clearInterval(retryRecovery);
+  if (retrying) return;
+  retrying = true;
+  void recoverFrom(unrecovered).then((left) => {
+    unrecovered = left;
+    retrying = false;
+  });
+}, 2_000);
+retryRecovery.unref();
 faults.startLeases();
 
 const server = createApiServer({

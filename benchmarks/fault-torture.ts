@@ -9,7 +9,7 @@
 //   agent-kill   SIGKILL of the agent once the fault is active: the restarted agent reverts from its journal
 //   target-kill  the target node's container is killed (and started again, its sidecar restarted)
 //
-// Usage: npm run bench:torture -- [--stack local] [--trials 100] [--lease 3] [--json]
+// Usage: npm run bench:torture -- [--stack local] [--trials 100] [--lease 3] [--kinds a,b] [--modes m,n] [--json]
 import { parseArgs } from "node:util";
 import { execa, type ResultPromise } from "execa";
 import { AgentClient } from "../agent/client.ts";
@@ -21,6 +21,8 @@ const { values } = parseArgs({
     stack: { type: "string", default: "local" },
     trials: { type: "string", default: "100" },
     lease: { type: "string", default: "3" },
+    kinds: { type: "string" },
+    modes: { type: "string" },
     json: { type: "boolean", default: false },
   },
 });
@@ -30,7 +32,7 @@ const lease = Number(values.lease);
 const root = new URL("..", import.meta.url).pathname;
 const env = await readEnvironment(stack);
 
-const kinds: [string, string[]][] = [
+const allKinds: [string, string[]][] = [
   ["network-partition", []],
   ["packet-loss", ["--set", "loss=20"]],
   ["network-latency", ["--set", "delay=50ms"]],
@@ -45,8 +47,11 @@ const kinds: [string, string[]][] = [
   ["cert-expiry", []],
   ["process-kill", []],
 ];
-const modes = ["normal", "cli-kill", "engine-kill", "agent-kill", "target-kill"] as const;
-type Mode = (typeof modes)[number];
+const allModes = ["normal", "cli-kill", "engine-kill", "agent-kill", "target-kill"] as const;
+type Mode = (typeof allModes)[number];
+// --kinds / --modes narrow the rotation, e.g. to re-run one way of dying for one kind.
+const kinds = values.kinds ? allKinds.filter(([k]) => values.kinds!.split(",").includes(k)) : allKinds;
+const modes = values.modes ? allModes.filter((m) => values.modes!.split(",").includes(m)) : allModes;
 
 interface Trial {
   readonly i: number;
@@ -93,6 +98,8 @@ async function heal(node: string): Promise<void> {
   if (!(await running(nodeContainer))) await execa("docker", ["start", nodeContainer]);
   await execa("docker", ["restart", "-t", "10", containerOf(stack, `${node}-agent`)]);
   await until(`${node}'s agent answering`, 60_000, async () => ((await agentOf(node).health().catch(() => null)) ? true : undefined));
+  const controlUrl = env.nodes.find((n) => n.name === node)!.controlUrl;
+  await until(`${node} healthy`, 60_000, async () => ((await fetch(`${controlUrl}/healthz`).catch(() => null))?.ok ? true : undefined));
 }
 
 const same = (a: Record<string, string>, b: Record<string, string>) => JSON.stringify(a) === JSON.stringify(b);

@@ -51,6 +51,10 @@ const nodeDataVolumeSizeMb = 64;
 const supervisorDataDirEnv = "MESHKIT_DATA_DIR";
 const nodeProcessMatcher = "cmdline:meshkit-node.mjs";
 
+/** The agent's journal and saved files: a plain (persistent) volume, unlike the node's tmpfs data volume. */
+const agentStateDir = "/var/lib/meshkit-agent";
+export const agentStateVolume = (node: string): string => `${node}-agent-state`;
+
 const tlsFile = { cert: `${nodePaths.tlsDir}/tls.crt`, key: `${nodePaths.tlsDir}/tls.key`, ca: `${nodePaths.tlsDir}/ca.crt` };
 
 const httpHealthcheck = (port: number, path: string): HealthcheckSpec => ({
@@ -157,13 +161,17 @@ export function buildEnvironmentModel<C>(inputs: ModelInputs<C>): EnvironmentMod
         [agentApi.env.nodeId]: name,
         [agentApi.env.listen]: `0.0.0.0:${agentApi.port}`,
         [agentApi.env.dataDir]: nodePaths.dataDir,
+        [agentApi.env.stateDir]: agentStateDir,
         [agentApi.env.nodeProcess]: nodeProcessMatcher,
         [agentApi.env.nodeControlUrl]: `http://127.0.0.1:${nodePorts.control}`,
       },
       secretEnv: { [agentApi.env.token]: inputs.agentToken },
       ports: [],
       files: [],
-      volumes: [{ volume: `${name}-data`, path: nodePaths.dataDir }],
+      volumes: [
+        { volume: `${name}-data`, path: nodePaths.dataDir },
+        { volume: agentStateVolume(name), path: agentStateDir },
+      ],
       capabilities: ["NET_ADMIN"],
       sidecarOf: name,
       restart: "unless-stopped",
@@ -228,7 +236,7 @@ export function buildEnvironmentModel<C>(inputs: ModelInputs<C>): EnvironmentMod
     runId: settings.runId,
     prefix,
     network: `${prefix}-net`,
-    volumes: [...nodeNames.map((n) => `${n}-data`), prometheusDataVolume],
+    volumes: [...nodeNames.flatMap((n) => [`${n}-data`, agentStateVolume(n)]), prometheusDataVolume],
     volumeSizeMb: Object.fromEntries(nodeNames.map((n) => [`${n}-data`, nodeDataVolumeSizeMb])),
     services: [registry, ...nodes, prometheus, ...grafana],
     joiner,

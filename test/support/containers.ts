@@ -25,6 +25,8 @@ export async function kernelState(stack: string, node: string): Promise<Record<s
   const nat = await execIn(sidecar, ["iptables-save", "-t", "nat"]);
   const qdiscs = await execIn(sidecar, ["tc", "qdisc", "show"]);
   const files = await execIn(sidecar, ["find", "/var/lib/meshkit", "-maxdepth", "1", "-mindepth", "1", "-not", "-name", ".meshkit-agent"]);
+  // The node's own certificate files: a cert-expiry fault swaps them inside the node's container.
+  const certificates = await execIn(containerOf(stack, node), ["bash", "-c", "sha256sum /etc/meshkit/tls/*"]);
   // Counters differ from read to read, and Docker's embedded-DNS rules name a random port that a
   // restarted node container gets anew: neither is state a fault could leave.
   const stable = (s: string) =>
@@ -47,6 +49,7 @@ export async function kernelState(stack: string, node: string): Promise<Record<s
       .sort()
       .join("\n"),
     files: files.stdout,
+    certificates: certificates.stdout,
   };
 }
 

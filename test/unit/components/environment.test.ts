@@ -64,7 +64,8 @@ describe("ChaosEnvironment component tree", () => {
     for (const n of [3, 5]) {
       await environment({ nodes: n });
       expect(ofType("docker:index/container:Container")).toHaveLength(1 + n + n + 1);
-      expect(ofType("docker:index/volume:Volume")).toHaveLength(n + 1);
+      // Per node: its tmpfs data volume and its agent's state volume; plus Prometheus' data.
+      expect(ofType("docker:index/volume:Volume")).toHaveLength(2 * n + 1);
       expect(ofType("docker:index/network:Network")).toHaveLength(1);
       // The registry, every node and the joiner (membership-surge nodes share one certificate); keys: those and the CA.
       expect(ofType("tls:index/locallySignedCert:LocallySignedCert")).toHaveLength(n + 2);

@@ -26,7 +26,8 @@ describe("environment model", () => {
       expect(roles.filter((r) => r === "registry")).toHaveLength(1);
       expect(roles.filter((r) => r === "prometheus")).toHaveLength(1);
       expect(roles).not.toContain("grafana");
-      expect(m.volumes).toHaveLength(n + 1);
+      // Per node its data volume and its agent's state volume (the journal must outlive the tmpfs data volume); Prometheus' data.
+      expect(m.volumes).toHaveLength(2 * n + 1);
     }
   });
 
