@@ -14,7 +14,8 @@ import { parseArgs } from "node:util";
 import { execa, type ResultPromise } from "execa";
 import { AgentClient } from "../agent/client.ts";
 import { readEnvironment } from "../lifecycle/environment.ts";
-import { containerOf, kernelState, until } from "../test/support/containers.ts";
+import { containerOf, kernelState } from "../test/support/containers.ts";
+import { until } from "../test/support/wait.ts";
 
 const { values } = parseArgs({
   options: {

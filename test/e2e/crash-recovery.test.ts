@@ -8,6 +8,7 @@ import { execa, type ResultPromise } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stackLocks, fileBackendDir } from "../../lifecycle/locks.ts";
 import { cliPath, meshkitChaos, repoRoot } from "../support/cli.ts";
+import { until } from "../support/wait.ts";
 import { orphanPlugins, sessionProcesses, waitForEngine, watchdogOf } from "../support/engine-processes.ts";
 import { requireEngines } from "./engines.ts";
 
@@ -32,16 +33,6 @@ async function killedUp(delayMs: number, alsoWatchdog: boolean): Promise<number>
 }
 
 const locks = async () => stackLocks(fileBackendDir()!, "meshkit-chaos", stack);
-
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(250);
-  }
-}
 
 beforeAll(async () => {
   await requireEngines();

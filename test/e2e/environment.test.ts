@@ -11,6 +11,7 @@ import { metrics, defaultLeadershipScope, paths } from "../../contract/meshkit.t
 import { readEnvironment } from "../../lifecycle/environment.ts";
 import { publicEnvironmentOutputs, type PublicEnvironmentOutputs } from "../../lifecycle/outputs.ts";
 import { lastJsonLine, meshkitChaos } from "../support/cli.ts";
+import { until } from "../support/wait.ts";
 import { labelled, requireEngines, root } from "./engines.ts";
 
 // The ci stack (its own ports, beside a developer's local stack); another one to run beside a busy ci.
@@ -19,21 +20,6 @@ const envCommand = (command: string, ...args: string[]) => meshkitChaos(["env", 
 
 type Outputs = PublicEnvironmentOutputs;
 const parseOutputs = (stdout: string): Outputs => publicEnvironmentOutputs.strict().parse(lastJsonLine(stdout));
-
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-}
 
 async function promQuery(base: string, expr: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
   const res = await fetch(`${base}/api/v1/query?query=${encodeURIComponent(expr)}`);

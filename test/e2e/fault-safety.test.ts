@@ -14,7 +14,8 @@ import type { EnvironmentOutputs } from "../../lifecycle/outputs.ts";
 import { runStackFault } from "../../runner/fault-run.ts";
 import { listRunStacks, RunStack } from "../../runner/run-stack.ts";
 import { readTopology } from "../../runner/topology.ts";
-import { containerOf, execIn, kernelState, until } from "../support/containers.ts";
+import { containerOf, execIn, kernelState } from "../support/containers.ts";
+import { until } from "../support/wait.ts";
 import { requireEngines, root } from "./engines.ts";
 
 const stack = "ci";

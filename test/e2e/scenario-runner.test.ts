@@ -15,7 +15,8 @@ import { scanForSecrets } from "../../runner/artifacts.ts";
 import { listRunStacks, runStackName } from "../../runner/run-stack.ts";
 import { timelineEvent, type TimelineEvent } from "../../runner/timeline.ts";
 import { cliPath, lastJsonLine, meshkitChaos, repoRoot } from "../support/cli.ts";
-import { kernelState, until } from "../support/containers.ts";
+import { kernelState } from "../support/containers.ts";
+import { until } from "../support/wait.ts";
 import { requireEngines } from "./engines.ts";
 
 const stack = "ci";
