@@ -513,7 +513,13 @@ export async function runScenario(options: ScenarioRunOptions): Promise<Scenario
 
         // POST_VALIDATION: the probes hold again within the recovery timeout; convergence SLOs measured.
         machine.enter("POST_VALIDATION", index);
-        const specs: { name: string; spec: SloSpec }[] = dryRun ? [] : scenario.slos.map((s) => ({ name: s.name, spec: sloSpec(s, sloBase) }));
+        // A new leader is only expected after a step that took the leader away: a kill, pause or
+        // partition of the node that led global-control when the step began.
+        const leaderLosing = new Set(["leader-kill", "process-kill", "process-pause", "network-partition"]);
+        const tookLeader = planned.faults.some((p) => leaderLosing.has(p.kind) && p.targets.includes(topology.leaders["global-control"] ?? ""));
+        const specs: { name: string; spec: SloSpec }[] = dryRun
+          ? []
+          : scenario.slos.filter((s) => s.kind !== "leader-elected" || tookLeader).map((s) => ({ name: s.name, spec: sloSpec(s, sloBase) }));
         const settled = new Map<string, number | null>();
         const recovered = await watch(`step ${index + 1} recovery`, recoveryTimeout, (round) => round.every((e) => e.decision === "pass"));
         if (!recovered) break;
