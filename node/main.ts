@@ -8,6 +8,20 @@ import { CertificateLoadError } from "./tls/certificates.ts";
 const STOP_DEADLINE_MS = 5000;
 
 async function main(): Promise<void> {
+  // Signal handlers first: a stop that arrives while the node is still starting (a container stopped
+  // right after a restart) is a graceful stop too, not a death by SIGTERM.
+  let running: { stop: () => Promise<unknown> } | undefined;
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`${JSON.stringify({ ts: new Date().toISOString(), level: "info", msg: "stopping", signal })}\n`);
+    setTimeout(() => process.exit(0), STOP_DEADLINE_MS).unref();
+    if (running) void running.stop().finally(() => process.exit(0));
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+
   let cfg;
   try {
     cfg = loadConfig(process.env);
@@ -18,25 +32,18 @@ async function main(): Promise<void> {
     }
     throw e;
   }
-  let running;
+  let started;
   try {
-    running = cfg.role === "registry" ? await startRegistry(cfg) : await startMember(cfg);
+    started = cfg.role === "registry" ? await startRegistry(cfg) : await startMember(cfg);
   } catch (e) {
     const what = e instanceof CertificateLoadError ? e.message : `cannot start: ${(e as Error).message}`;
     process.stderr.write(`meshkit-node: ${what}\n`);
     process.exit(1);
   }
-  process.stdout.write(`${JSON.stringify(running.ready)}\n`);
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    process.stderr.write(`${JSON.stringify({ ts: new Date().toISOString(), level: "info", msg: "stopping", signal })}\n`);
-    setTimeout(() => process.exit(0), STOP_DEADLINE_MS).unref();
-    running.stop().finally(() => process.exit(0));
-  };
-  process.on("SIGTERM", () => stop("SIGTERM"));
-  process.on("SIGINT", () => stop("SIGINT"));
+  running = started;
+  // Stopped while starting: release what the start took, then leave.
+  if (stopping) void running.stop().finally(() => process.exit(0));
+  else process.stdout.write(`${JSON.stringify(started.ready)}\n`);
 }
 
 void main();

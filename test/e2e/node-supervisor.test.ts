@@ -90,7 +90,9 @@ describe("node image supervisor", () => {
     expect(after).not.toBe(before);
     const restartMs = Date.now() - released;
     console.log(`node process back ${restartMs} ms after the hold file was removed`);
-    await waitFor("the restarted node healthy", 60_000, async () => ((await docker("inspect", "-f", "{{.State.Health.Status}}", names.node)).stdout === "healthy" ? true : null));
+    // Docker's health status still says healthy from before the kill: ask the new process itself.
+    const answers = ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8080 && printf 'GET /healthz HTTP/1.0\\r\\n\\r\\n' >&3 && head -1 <&3 | grep -q ' 200 '"];
+    await waitFor("the restarted node answering", 60_000, async () => ((await execIn(names.node, answers)).ok ? true : null));
     const logs = await docker("logs", names.node);
     expect(logs.stderr).toContain("supervise: node held down by /var/lib/meshkit/.meshkit-hold-mkc-e2e");
   }, 120_000);
