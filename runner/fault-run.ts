@@ -4,7 +4,7 @@
 // stack's destroy — at the end of the duration, on abort (SIGINT/SIGTERM), or when a lease is lost.
 
 import { setTimeout as sleep } from "node:timers/promises";
-import { AgentClient } from "../agent/client.ts";
+import { AgentClient, type AgentClientOptions } from "../agent/client.ts";
 import type { AppliedFault } from "../agent/protocol.ts";
 import type { FaultPlan } from "../faults/catalog.ts";
 import { RunStack, type RunStackFault } from "./run-stack.ts";
@@ -58,19 +58,23 @@ export const runStackFault = (plan: FaultPlan, leaseSeconds = 10): Omit<RunStack
   ...(plan.surge ? { surge: { count: plan.surge.count, lifetimeSeconds: Math.ceil(plan.durationMs / 1000) + leaseSeconds } } : {}),
 });
 
-const clientsFor = (access: AgentAccess, nodes: readonly string[]): Map<string, AgentClient> =>
+/** One agent client per node, by node name. */
+export const clientsFor = (access: AgentAccess, nodes: readonly string[], options: AgentClientOptions = {}): Map<string, AgentClient> =>
   new Map(
     nodes.map((name) => {
       const node = access.nodes.find((n) => n.name === name);
       if (!node) throw new Error(`node ${name} is not in the environment (nodes: ${access.nodes.map((n) => n.name).join(", ")})`);
-      return [name, new AgentClient(node.agentUrl, access.agentToken)];
+      return [name, new AgentClient(node.agentUrl, access.agentToken, options)];
     }),
   );
 
-/** Which agents still hold the fault. */
+/** Which agents still hold the fault; an agent that does not answer counts as holding it (not verified). */
 export async function holders(clients: ReadonlyMap<string, AgentClient>, faultId: string): Promise<string[]> {
   const held = await Promise.all(
-    [...clients].map(async ([name, client]) => ((await client.list()).faults.some((f) => f.id === faultId) ? name : null)),
+    [...clients].map(async ([name, client]) => {
+      const list = await client.list().catch(() => null);
+      return list === null || list.faults.some((f) => f.id === faultId) ? name : null;
+    }),
   );
   return held.filter((n): n is string => n !== null);
 }

@@ -14,7 +14,7 @@ import { FaultInputError } from "../faults/errors.ts";
 import { readEnvironment } from "../lifecycle/environment.ts";
 import type { EnvironmentOutputs } from "../lifecycle/outputs.ts";
 import { defaultRunsDir, meshSeries, RunDirectory, type NewEvent } from "./artifacts.ts";
-import { LeaseKeeper, runStackFault, type AgentAccess } from "./fault-run.ts";
+import { clientsFor, holders, LeaseKeeper, runStackFault, type AgentAccess } from "./fault-run.ts";
 import { revertFaults } from "./fault-inventory.ts";
 import { describeThreshold, evaluateAll, type ProbeEvaluation } from "./hypothesis.ts";
 import { PhaseMachine } from "./phases.ts";
@@ -363,7 +363,7 @@ export async function runScenario(options: ScenarioRunOptions): Promise<Scenario
   };
 
   const keepersFor = (plans: readonly FaultPlan[]) =>
-    plans.map((p) => new LeaseKeeper(new Map(p.agentRequests.map((r) => [r.node, new AgentClient(access.nodes.find((n) => n.name === r.node)!.agentUrl, access.agentToken, { timeoutMs: 5_000 })])), p.id, leaseSeconds));
+    plans.map((p) => new LeaseKeeper(clientsFor(access, p.agentRequests.map((r) => r.node), { timeoutMs: 5_000 }), p.id, leaseSeconds));
 
   const runStackFaults = (plans: readonly FaultPlan[]): RunStackFault[] => plans.map((p) => ({ ...runStackFault(p, leaseSeconds), ttlSeconds: leaseSeconds }));
 
@@ -495,15 +495,7 @@ export async function runScenario(options: ScenarioRunOptions): Promise<Scenario
           const current = injected.pop();
           for (const k of current?.keepers ?? []) k.stop();
           for (const p of planned.faults) {
-            const still = (
-              await Promise.all(
-                p.agentRequests.map(async (r) => {
-                  const node = access.nodes.find((n) => n.name === r.node)!;
-                  const list = await new AgentClient(node.agentUrl, access.agentToken, { timeoutMs: 5_000 }).list().catch(() => null);
-                  return list === null || list.faults.some((f) => f.id === p.id) ? r.node : null;
-                }),
-              )
-            ).filter((n): n is string => n !== null);
+            const still = await holders(clientsFor(access, p.agentRequests.map((r) => r.node), { timeoutMs: 5_000 }), p.id);
             faultEvent(still.length === 0 ? "reverted" : "failed", p, index, still.length === 0 ? { detail: "no agent holds it" } : { detail: `still held by ${still.join(", ")}` });
             if (still.length > 0) failures.push(`fault ${p.id}: still held by ${still.join(", ")} after the rollback`);
             else everInjected.delete(p.id);
