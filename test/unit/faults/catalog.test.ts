@@ -2,6 +2,7 @@
 // --duration`, planning against a topology, apply bodies, capability checks, `fault kinds --json`.
 
 import { describe, expect, it } from "vitest";
+import { faultInputMessage } from "../../support/fault-input.ts";
 import { agentParams } from "../../../agent/params.ts";
 import type { Capabilities } from "../../../agent/protocol.ts";
 import { faultKinds } from "../../../contract/meshkit.ts";
@@ -20,15 +21,7 @@ import {
 
 const topology: Topology = { nodes: ["node-1", "node-2", "node-3", "node-4", "node-5"], leaders: { "global-control": "node-4" } };
 
-const message = (f: () => unknown): string => {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(FaultInputError);
-    return (e as Error).message;
-  }
-  throw new Error("expected a FaultInputError, nothing was thrown");
-};
+const message = faultInputMessage;
 
 describe("parsing a fault request", () => {
   it("rejects an unknown kind with a did-you-mean and the list of kinds", () => {

@@ -3,6 +3,7 @@
 // Mesh resource validated against the real CRD.
 
 import { describe, expect, it } from "vitest";
+import { faultInputMessage } from "../../support/fault-input.ts";
 import { agentParams } from "../../../agent/params.ts";
 import { applyRequest, faultId } from "../../../agent/protocol.ts";
 import { faultKinds, type FaultKind } from "../../../contract/meshkit.ts";
@@ -147,15 +148,7 @@ function expectAgentValid(p: FaultPlan): void {
   for (const { body } of applyRequests(p, 10)) expect(applyRequest.safeParse(body).error).toBeUndefined();
 }
 
-const errorOf = (f: () => unknown): string => {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(FaultInputError);
-    return (e as Error).message;
-  }
-  throw new Error("expected a FaultInputError, nothing was thrown");
-};
+const errorOf = faultInputMessage;
 
 const numeric = (p: ParamInfo): p is ParamInfo & { min: number; max: number } =>
   ["number", "integer", "duration", "rate"].includes(p.type) && p.min !== null && p.max !== null;
