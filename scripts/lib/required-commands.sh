@@ -5,12 +5,14 @@
 
 # command -> Debian package: the engine, the offline base image builder, promtool for the rule checks,
 # the kernel tools the fault agent's tests probe on the host, Compose for the exported compose file,
-# ping for the latency and loss measurements, stress-ng for the stress mechanisms' tests on the host.
+# ping for the latency and loss measurements, stress-ng for the stress mechanisms' tests on the host,
+# pgrep (engine-kill tests), setpriv (an agent without NET_ADMIN) and unshare (the supervisor's PID namespace).
 declare -gA debian_commands=(
   [dockerd]=docker.io [docker]=docker.io [debootstrap]=debootstrap [promtool]=prometheus
   [iptables]=iptables [ip]=iproute2 [tc]=iproute2 [nft]=nftables [openssl]=openssl
   [docker-compose]=docker-compose [ping]=iputils-ping [stress-ng]=stress-ng
   [xmllint]=libxml2-utils [chromium]=chromium
+  [pgrep]=procps [setpriv]=util-linux [unshare]=util-linux
 )
 
 # command -> how it gets there when it is not a Debian package.
