@@ -32,14 +32,44 @@ export const nodeImageSettings = z
   })
   .strict();
 
+/** A Kubernetes object name (RFC 1123 label): namespaces, StatefulSets, Services. */
+const dnsLabel = z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, "lower-case letters, digits and dashes (a DNS label)");
+
+/** Where and how the environment runs on Kubernetes (platform `kubernetes`, the `kube` stack). */
+export const kubernetesSettings = z
+  .object({
+    /** Kubeconfig file; absent = the local cluster of `meshkit-chaos kube up` (kube/paths.ts). */
+    kubeconfig: z.string().min(1).optional(),
+    /** Context in the kubeconfig; absent = its current context. */
+    context: z.string().min(1).optional(),
+    /** Namespace of the environment; absent = `mkc-<stack>`. Two environments need two namespaces. */
+    namespace: dnsLabel.optional(),
+    /** The cluster runs the Prometheus Operator: declare ServiceMonitor/PrometheusRule objects
+     *  instead of running our own Prometheus. */
+    prometheusOperator: z.boolean().default(false),
+    /** Schedule the mesh pods on kwok's simulated nodes (hyperscale runs); nothing really runs then. */
+    simulated: z.boolean().default(false),
+    /** How the runner's host reaches nodes, agents, the registry and Prometheus: NodePorts on
+     *  127.0.0.1 at the host-port layout below, or not at all (hyperscale: thousands of pods). */
+    hostAccess: z.enum(["nodePort", "none"]).default("nodePort"),
+  })
+  .strict();
+export type KubernetesSettings = z.infer<typeof kubernetesSettings>;
+
+/** Most nodes an environment with published ports can have (the host-port layout leaves room for 200). */
+export const maxPublishedNodes = 200;
+
 export const environmentSettings = z
   .object({
+    /** Docker (default, the local and ci stacks) or Kubernetes (the kube stack). */
+    platform: z.enum(["docker", "kubernetes"]).default("docker"),
+    kubernetes: kubernetesSettings.prefault({}),
     /** Identifies one run of the environment: certificates and the agent token are regenerated when it changes. */
     runId: z.coerce
       .string()
       .regex(/^[a-z0-9][a-z0-9-]{0,31}$/, "lower-case letters, digits and dashes, at most 32 characters")
       .default(initialRunId),
-    nodes: z.number().int().min(1).max(200).default(3),
+    nodes: z.number().int().min(1).max(10000).default(3),
     node: nodeImageSettings.prefault({}),
     /** Images built by scripts/images (name:tag); the reference node and agent by default. */
     images: z
@@ -63,7 +93,17 @@ export const environmentSettings = z
       })
       .prefault({}),
   })
-  .strict();
+  .strict()
+  .superRefine((s, ctx) => {
+    const published = s.platform === "docker" || s.kubernetes.hostAccess === "nodePort";
+    if (published && s.nodes > maxPublishedNodes) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["nodes"],
+        message: `at most ${maxPublishedNodes} nodes when their ports are published on the host; above that use platform kubernetes with kubernetes.hostAccess "none"`,
+      });
+    }
+  });
 
 export type EnvironmentSettings = z.infer<typeof environmentSettings>;
 
