@@ -11,7 +11,10 @@ import { paths, shardScopeHeader } from "../contract/meshkit.ts";
 import { labelKeys } from "../components/model/environment.ts";
 import type { PrometheusClient, RangeSeries } from "./prometheus.ts";
 import type { Threshold } from "./scenario/model.ts";
+import { kubectl, listPods, placementOf, type Placement, type PodSummary } from "./members.ts";
 import { timelineEvent, type TimelineEvent } from "./timeline.ts";
+
+type KubePlacement = Extract<Placement, { platform: "kubernetes" }>;
 
 export const defaultRunsDir = new URL("../.artifacts/runs", import.meta.url).pathname;
 
@@ -111,8 +114,14 @@ export class RunDirectory {
     );
   }
 
-  /** Logs of every node, registry and agent container of the environment for the run window. */
+  /**
+   * Logs of every node, registry and agent container of the environment for the run window: Docker
+   * containers (`logs/<container>.log`), or on Kubernetes each container of the stack's pods
+   * (`logs/<pod>-<container>.log`; kubectl has no `--until`, so later lines are cut here).
+   */
   async captureLogs(envStack: string, since: Date, until: Date): Promise<string[]> {
+    const place = placementOf(envStack);
+    if (place.platform === "kubernetes") return this.#capturePodLogs(place, since, until);
     const ps = await execa("docker", ["ps", "-a", "--format", "{{.Names}}\t{{.Label \"" + labelKeys.role + "\"}}", "--filter", `label=${labelKeys.stack}=${envStack}`], { reject: false });
     const names = ps.stdout
       .split("\n")
@@ -125,6 +134,30 @@ export class RunDirectory {
         this.writeText(`logs/${name}.log`, r.exitCode === 0 ? `${r.all ?? ""}\n` : `docker logs failed (${r.exitCode}): ${r.all ?? ""}\n`);
       }),
     );
+    return names.sort();
+  }
+
+  async #capturePodLogs(place: KubePlacement, since: Date, until: Date): Promise<string[]> {
+    let pods: PodSummary[];
+    try {
+      pods = await listPods(place, `${labelKeys.stack}=${place.stack},${labelKeys.role} in (node,registry)`);
+    } catch (error) {
+      this.writeText("logs/kubectl-failed.log", `${(error as Error).message}\n`);
+      return [];
+    }
+    const names: string[] = [];
+    for (const pod of pods) {
+      for (const c of pod.containers) {
+        const name = `${pod.name}-${c.name}`;
+        names.push(name);
+        const r = await kubectl(place, ["logs", pod.name, "-c", c.name, "--timestamps", `--since-time=${since.toISOString()}`]);
+        const lines = (r.stdout ?? "").split("\n").filter((l) => {
+          const at = Date.parse(l.slice(0, l.indexOf(" ")));
+          return l !== "" && (Number.isNaN(at) || at <= until.getTime());
+        });
+        this.writeText(`logs/${name}.log`, r.exitCode === 0 ? `${lines.join("\n")}\n` : `kubectl logs -n ${place.namespace} ${pod.name} -c ${c.name} failed (${r.exitCode}): ${r.all ?? ""}\n`);
+      }
+    }
     return names.sort();
   }
 
@@ -158,13 +191,8 @@ export class RunDirectory {
       const r = await execa(cmd, args, { reject: false });
       return r.exitCode === 0 ? r.stdout.trim().split("\n")[0] : null;
     };
-    const ps = await execa("docker", ["ps", "-a", "--format", "{{.Names}}\t{{.Image}}", "--filter", `label=${labelKeys.stack}=${envStack}`], { reject: false });
-    const images = Object.fromEntries(ps.stdout.split("\n").filter(Boolean).map((l) => l.split("\t") as [string, string]));
-    const ids = Object.fromEntries(
-      await Promise.all(
-        [...new Set(Object.values(images))].map(async (image) => [image, (await execa("docker", ["image", "inspect", "--format", "{{.Id}} {{join .RepoTags \",\"}}", image], { reject: false })).stdout.trim()] as const),
-      ),
-    );
+    const place = placementOf(envStack);
+    const { images, ids } = place.platform === "docker" ? await dockerImages(envStack) : await podImages(place);
     let prometheus: unknown = null;
     try {
       const res = await fetch(`${prom.url}/api/v1/status/buildinfo`, { signal: AbortSignal.timeout(2_000) });
@@ -178,7 +206,8 @@ export class RunDirectory {
       node: process.version,
       pulumi: await tool("pulumi", ["version"]),
       pulumiSdk: pkg.dependencies["@pulumi/pulumi"],
-      docker: await tool("docker", ["version", "--format", "{{.Server.Version}}"]),
+      docker: place.platform === "docker" ? await tool("docker", ["version", "--format", "{{.Server.Version}}"]) : null,
+      ...(place.platform === "kubernetes" ? { kubernetes: { namespace: place.namespace, ...(await clusterVersions(place)) } } : {}),
       prometheus,
       containers: images,
       images: ids,
@@ -196,6 +225,43 @@ export class RunDirectory {
     }
     await tar.create({ gzip: true, file: this.bundlePath, cwd: dirname(this.dir), portable: true }, [basename(this.dir)]);
     return this.bundlePath;
+  }
+}
+
+/** Image tags of the environment's containers by container name, and each image's id and tags. */
+async function dockerImages(envStack: string): Promise<{ images: Record<string, string>; ids: Record<string, string> }> {
+  const ps = await execa("docker", ["ps", "-a", "--format", "{{.Names}}\t{{.Image}}", "--filter", `label=${labelKeys.stack}=${envStack}`], { reject: false });
+  const images = Object.fromEntries(ps.stdout.split("\n").filter(Boolean).map((l) => l.split("\t") as [string, string]));
+  const ids = Object.fromEntries(
+    await Promise.all(
+      [...new Set(Object.values(images))].map(async (image) => [image, (await execa("docker", ["image", "inspect", "--format", "{{.Id}} {{join .RepoTags \",\"}}", image], { reject: false })).stdout.trim()] as const),
+    ),
+  );
+  return { images, ids };
+}
+
+/** The same for the stack's pods: `<pod>/<container>` → image, and the image id the kubelet ran. */
+async function podImages(place: KubePlacement): Promise<{ images: Record<string, string>; ids: Record<string, string> }> {
+  const pods = await listPods(place, `${labelKeys.stack}=${place.stack}`).catch(() => []);
+  const images: Record<string, string> = {};
+  const ids: Record<string, string> = {};
+  for (const pod of pods) {
+    for (const c of pod.containers) {
+      images[`${pod.name}/${c.name}`] = c.image;
+      if (c.imageID) ids[c.image] = c.imageID;
+    }
+  }
+  return { images, ids };
+}
+
+/** kubectl's and the API server's versions. */
+async function clusterVersions(place: KubePlacement): Promise<{ client: string | null; server: string | null }> {
+  const r = await kubectl(place, ["version", "-o", "json"]);
+  try {
+    const v = JSON.parse(r.stdout) as { clientVersion?: { gitVersion?: string }; serverVersion?: { gitVersion?: string } };
+    return { client: v.clientVersion?.gitVersion ?? null, server: v.serverVersion?.gitVersion ?? null };
+  } catch {
+    return { client: null, server: null };
   }
 }
 
