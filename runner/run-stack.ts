@@ -10,6 +10,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation/index.js";
 import { projectName } from "../components/config.ts";
+import { faultLabels, type ChaosMeshResource } from "../faults/chaos-mesh.ts";
 import { Fault, faultResourceType } from "../faults/resource/fault.ts";
 import { labelKeys } from "../components/model/environment.ts";
 import { recoverStaleLocks } from "../lifecycle/locks.ts";
@@ -48,7 +49,19 @@ export interface RunStackFault {
    * own life (`lifetimeSeconds`): a runner that dies cannot leave them behind for longer.
    */
   readonly surge?: { readonly count: number; readonly lifetimeSeconds: number };
+  /**
+   * `--via chaos-mesh`: the fault as Chaos Mesh custom resources in the cluster of a Kubernetes stack
+   * instead of agent requests (destroying the run stack deletes them).
+   */
+  readonly chaosMesh?: {
+    readonly kubeconfig: string;
+    readonly context?: string;
+    readonly resources: readonly ChaosMeshResource[];
+  };
 }
+
+/** Pulumi type of a Chaos Mesh CR in the run stack's state: `kubernetes:chaos-mesh.org/v1alpha1:NetworkChaos`. */
+const chaosMeshResourceType = /^kubernetes:chaos-mesh\.org\/v1alpha1:/;
 
 /** Label on everything a fault adds to the environment (the nodes of a membership-surge). */
 export const faultLabel = "meshkit-chaos.fault";
@@ -80,6 +93,33 @@ function joiners(fault: RunStackFault, kit: pulumi.Output<JoinKit>): void {
   }
 }
 
+/**
+ * Chaos Mesh CRs through one Kubernetes provider on the stack's cluster, with the project's labels
+ * added. @pulumi/kubernetes is loaded only when a fault has CRs: the agent path does not pay for it.
+ */
+async function chaosMeshResources(envStack: string, faults: readonly RunStackFault[]): Promise<void> {
+  const withCrs = faults.filter((f) => f.chaosMesh && f.chaosMesh.resources.length > 0);
+  if (withCrs.length === 0) return;
+  const k8s = await import("@pulumi/kubernetes");
+  const cluster = withCrs[0]!.chaosMesh!;
+  // The kubeconfig by path: its credentials stay in the file, not in the run stack's state.
+  const provider = new k8s.Provider("chaos-mesh-cluster", { kubeconfig: cluster.kubeconfig, ...(cluster.context ? { context: cluster.context } : {}) });
+  for (const fault of withCrs) {
+    for (const cr of fault.chaosMesh!.resources) {
+      new k8s.apiextensions.CustomResource(
+        `${cr.kind.toLowerCase()}-${cr.metadata.name}`,
+        {
+          apiVersion: cr.apiVersion,
+          kind: cr.kind,
+          metadata: { ...cr.metadata, labels: { ...cr.metadata.labels, [labelKeys.project]: projectName, [labelKeys.stack]: envStack } },
+          spec: cr.spec,
+        },
+        { provider },
+      );
+    }
+  }
+}
+
 /** The engine's failure as the lines a user acts on (`error: node-1: apply … failed: 412 …`), not its whole log. */
 export class RunStackError extends Error {
   override name = "RunStackError";
@@ -98,14 +138,18 @@ async function engine<T>(what: string, stackName: string, work: () => Promise<T>
 export const runStackName = (envStack: string, runId: string): string => `${envStack}.run-${runId}`;
 export const runIdOf = (envStack: string, runStack: string): string => runStack.slice(`${envStack}.run-`.length);
 
-/** The inline program: the environment through a StackReference, one Fault per (fault, node). */
+/** The inline program: the environment through a StackReference, one Fault per (fault, node); Chaos Mesh CRs. */
 function program(envStack: string, faults: readonly RunStackFault[]) {
   return async () => {
+    await chaosMeshResources(envStack, faults);
+    // Chaos Mesh CRs alone need nothing of the environment's outputs (its stack may not even be up).
+    const viaEnvironment = faults.filter((f) => !f.chaosMesh);
+    if (viaEnvironment.length === 0) return { faults: faults.map((f) => f.id) };
     const environment = new pulumi.StackReference(`organization/${projectName}/${envStack}`);
     // The environment's outputs are parsed with the one outputs schema (lifecycle/outputs.ts).
     const nodes = environment.requireOutput("nodes").apply((v) => environmentOutputs.shape.nodes.parse(v));
     const token = environment.requireOutput("agentToken").apply((v) => environmentOutputs.shape.agentToken.parse(v));
-    for (const fault of faults) {
+    for (const fault of viaEnvironment) {
       if (fault.surge) joiners(fault, environment.requireOutput("joinKit").apply((v) => environmentOutputs.shape.joinKit.parse(v)));
       for (const request of fault.agentRequests) {
         const agentUrl = nodes.apply((list) => {
@@ -190,6 +234,24 @@ export class RunStack {
         kind: String(r.outputs!.kind),
         agentUrl: String(r.outputs!.agentUrl),
       }));
+  }
+
+  /** The Chaos Mesh CRs the state holds: fault id, fault kind, CR kind, name and namespace. */
+  async heldChaosMesh(): Promise<{ faultId: string; kind: string; crKind: string; name: string; namespace: string }[]> {
+    const state = await this.#stack.exportStack();
+    const resources = (state.deployment as { resources?: { type: string; outputs?: Record<string, unknown> }[] }).resources ?? [];
+    return resources
+      .filter((r) => chaosMeshResourceType.test(r.type) && r.outputs?.metadata)
+      .map((r) => {
+        const metadata = r.outputs!.metadata as { name: string; namespace: string; labels?: Record<string, string> };
+        return {
+          faultId: metadata.labels?.[faultLabels.faultId] ?? "",
+          kind: metadata.labels?.[faultLabels.faultKind] ?? "",
+          crKind: String(r.outputs!.kind),
+          name: metadata.name,
+          namespace: metadata.namespace,
+        };
+      });
   }
 
   /** Rolls back every fault the stack still holds, then forgets the stack. */

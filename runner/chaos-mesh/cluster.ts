@@ -1,0 +1,148 @@
+// Where a stack's Chaos Mesh resources go: the cluster (kubeconfig, context) and namespace of a
+// `platform: kubernetes` stack, and the object-level reads that verify them (exists / is gone). No
+// Chaos Mesh controller runs on the local cluster (its images cannot be pulled), so "active" here means
+// the API server accepted the object under the real CRD schema, nothing more.
+
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { execa } from "execa";
+import { parse } from "yaml";
+import { parseSettings, projectName, type EnvironmentSettings } from "../../components/config.ts";
+import type { ChaosMeshResource } from "../../faults/chaos-mesh.ts";
+import { faultLabels } from "../../faults/chaos-mesh.ts";
+import { localContext, localKubeconfig } from "../../kube/paths.ts";
+
+const root = join(import.meta.dirname, "..", "..");
+
+/** The stack cannot take Chaos Mesh resources (a Docker stack): a usage error, nothing was done. */
+export class ChaosMeshUnavailable extends Error {
+  override name = "ChaosMeshUnavailable";
+}
+
+export interface ChaosMeshCluster {
+  readonly stack: string;
+  readonly kubeconfig: string;
+  /** Context in the kubeconfig; absent = its current context. */
+  readonly context?: string;
+  readonly namespace: string;
+}
+
+/** Pulumi keeps config values as strings; numbers, booleans and objects arrive as JSON. */
+function configValue(value: unknown): unknown {
+  if (typeof value !== "string") return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}
+
+/** A stack's settings from its committed file `stacks/Pulumi.<stack>.yaml` (defaults where there is none). */
+export function stackFileSettings(stack: string): { settings: EnvironmentSettings; file: string; exists: boolean } {
+  const file = join(root, "stacks", `Pulumi.${stack}.yaml`);
+  const shown = `stacks/Pulumi.${stack}.yaml`;
+  if (!existsSync(file)) return { settings: parseSettings({}, shown), file: shown, exists: false };
+  const doc = (parse(readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  const raw: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(doc.config ?? {})) {
+    if (key.startsWith(`${projectName}:`)) raw[key.slice(projectName.length + 1)] = configValue(value);
+  }
+  return { settings: parseSettings(raw, shown), file: shown, exists: true };
+}
+
+/**
+ * The cluster of a Kubernetes stack. The namespace comes from the environment's `namespace` output
+ * when the stack is up (what the platform really used), else from its settings (`mkc-<stack>`).
+ * Refuses a Docker stack: Chaos Mesh resources mean nothing there.
+ */
+export function chaosMeshCluster(stack: string, outputs: { readonly platform?: unknown; readonly namespace?: unknown } = {}): ChaosMeshCluster {
+  const { settings, file, exists } = stackFileSettings(stack);
+  const platform = typeof outputs.platform === "string" ? outputs.platform : settings.platform;
+  if (platform !== "kubernetes") {
+    throw new ChaosMeshUnavailable(
+      `stack ${stack} runs on ${platform} (${exists ? `${file} sets platform: ${settings.platform}` : `there is no ${file}, so the default platform docker`}): ` +
+        `Chaos Mesh resources need a Kubernetes stack. Use --via agent here, or --stack kube (platform: kubernetes)`,
+    );
+  }
+  const k = settings.kubernetes;
+  const namespace = typeof outputs.namespace === "string" && outputs.namespace !== "" ? outputs.namespace : (k.namespace ?? `mkc-${stack}`);
+  const kubeconfig = k.kubeconfig ?? localKubeconfig;
+  const context = k.context ?? (k.kubeconfig === undefined ? localContext : undefined);
+  return { stack, kubeconfig, ...(context ? { context } : {}), namespace };
+}
+
+/** `kubectl` on the cluster: the kubeconfig and context always explicit, never the user's default. */
+export async function kubectl(cluster: Pick<ChaosMeshCluster, "kubeconfig" | "context">, args: readonly string[], input?: string) {
+  const base = ["--kubeconfig", cluster.kubeconfig, ...(cluster.context ? ["--context", cluster.context] : [])];
+  return execa("kubectl", [...base, ...args], { reject: false, ...(input !== undefined ? { input } : {}) });
+}
+
+/** `networkchaos.chaos-mesh.org`: the resource name kubectl takes for a CR kind. */
+export const resourceOf = (kind: string): string => `${kind.toLowerCase()}.chaos-mesh.org`;
+
+/** Fails with what to do when the cluster does not answer or lacks the CRDs of these kinds. */
+export async function assertCrds(cluster: ChaosMeshCluster, kinds: readonly string[]): Promise<void> {
+  const wanted = [...new Set(kinds.map(resourceOf))];
+  const r = await kubectl(cluster, ["get", "crd", ...wanted, "-o", "name"]);
+  if (r.exitCode === 0) return;
+  const where = `kubeconfig ${cluster.kubeconfig}${cluster.context ? `, context ${cluster.context}` : ""}`;
+  if (/NotFound/.test(r.stderr)) {
+    throw new Error(
+      `the cluster (${where}) lacks the Chaos Mesh CRDs ${wanted.join(", ")}: install them with ` +
+        `\`kubectl --kubeconfig ${cluster.kubeconfig} apply --server-side -f <chaos-mesh>/crd.yaml\` (docs/faults.md, "Chaos Mesh")`,
+    );
+  }
+  throw new Error(`the cluster (${where}) does not answer: ${r.stderr.trim().split("\n")[0]}; for the local cluster run \`meshkit-chaos kube up\``);
+}
+
+export interface ClusterObject {
+  readonly kind: string;
+  readonly name: string;
+  readonly namespace: string;
+  readonly uid: string;
+  readonly faultId: string;
+  readonly faultKind: string;
+  readonly spec: Record<string, unknown>;
+}
+
+interface ListedItem {
+  kind: string;
+  metadata: { name: string; namespace: string; uid: string; labels?: Record<string, string> };
+  spec?: Record<string, unknown>;
+}
+
+/**
+ * Chaos Mesh objects in the namespace that carry a fault id (of one fault, or of any), read from the
+ * API server: the cluster side of `fault list`, and the evidence of active / reverted.
+ */
+export async function faultObjects(cluster: ChaosMeshCluster, kinds: readonly string[], faultId?: string): Promise<ClusterObject[]> {
+  const selector = faultId ? `${faultLabels.faultId}=${faultId}` : faultLabels.faultId;
+  const r = await kubectl(cluster, ["get", [...new Set(kinds.map(resourceOf))].join(","), "-n", cluster.namespace, "-l", selector, "-o", "json"]);
+  if (r.exitCode !== 0) throw new Error(`kubectl get in namespace ${cluster.namespace} failed: ${r.stderr.trim()}`);
+  const items = (JSON.parse(r.stdout) as { items: ListedItem[] }).items;
+  return items.map((i) => ({
+    kind: i.kind,
+    name: i.metadata.name,
+    namespace: i.metadata.namespace,
+    uid: i.metadata.uid,
+    faultId: i.metadata.labels?.[faultLabels.faultId] ?? "",
+    faultKind: i.metadata.labels?.[faultLabels.faultKind] ?? "",
+    spec: i.spec ?? {},
+  }));
+}
+
+/** What of a declared spec the API server does not hold as declared (empty = it reads back the same). */
+export function specDifferences(declared: unknown, stored: unknown, path = "spec"): string[] {
+  if (Array.isArray(declared)) {
+    if (!Array.isArray(stored) || stored.length !== declared.length) return [`${path}: declared ${JSON.stringify(declared)}, stored ${JSON.stringify(stored)}`];
+    return declared.flatMap((d, i) => specDifferences(d, stored[i], `${path}[${i}]`));
+  }
+  if (declared !== null && typeof declared === "object") {
+    if (stored === null || typeof stored !== "object" || Array.isArray(stored)) return [`${path}: declared an object, stored ${JSON.stringify(stored)}`];
+    return Object.entries(declared).flatMap(([k, v]) => specDifferences(v, (stored as Record<string, unknown>)[k], `${path}.${k}`));
+  }
+  return declared === stored ? [] : [`${path}: declared ${JSON.stringify(declared)}, stored ${JSON.stringify(stored)}`];
+}
+
+/** `NetworkChaos/pl-1a2b3c`: how a CR is named in output. */
+export const objectRef = (r: Pick<ChaosMeshResource, "kind" | "metadata">): string => `${r.kind}/${r.metadata.name}`;
