@@ -141,4 +141,32 @@ export function registerEnv(program: Command): void {
       if (o.json) printJson({ composeFile });
       else process.stdout.write(`${composeFile}\n`);
     });
+
+  env
+    .command("render")
+    .description("render the environment as plain Kubernetes manifests (one file per object, kustomization.yaml), for users without Pulumi")
+    .requiredOption("--platform <platform>", "kubernetes (Compose: use compose-export)")
+    .requiredOption("--out <dir>", "output directory, new, empty or an earlier render")
+    .addOption(stackOption().default("kube", "kube; its stacks/Pulumi.<stack>.yaml settings"))
+    .addOption(nodesOption())
+    .option("--namespace <ns>", "namespace of the environment (default: the stack's, mkc-<stack>)")
+    .option("--set <key=value>", "override a setting, dotted key, JSON or string value (repeatable)", (v: string, all: string[]) => [...all, v], [] as string[])
+    .addOption(jsonOption("{out, objects: [{file, kind, name, namespace}]}"))
+    .action(async (o: { platform: string; out: string; stack: string; nodes?: number; namespace?: string; set: string[]; json?: boolean }, command: Command) => {
+      if (o.platform !== "kubernetes") {
+        command.error(`error: --platform ${o.platform}: only kubernetes renders manifests; for Compose use \`meshkit-chaos env compose-export\``, { exitCode: 2, code: "meshkit.usage" });
+      }
+      const { renderKubernetes } = await import("../components/render/kubernetes.ts");
+      const { OutputDirectoryError } = await import("../components/render/marked-directory.ts");
+      const { SettingsError } = await import("../components/config.ts");
+      try {
+        const result = await renderKubernetes({ ...o, sets: o.set, out: resolve(o.out), projectRoot, onProgress: progress });
+        progress(`rendered ${result.objects.length} objects (files mode 0600: the Secrets hold the run's keys and agent token); apply with kubectl apply -k ${result.out}`);
+        if (o.json) printJson({ out: result.out, objects: result.objects });
+        else process.stdout.write(`${result.out}\n`);
+      } catch (error) {
+        if (error instanceof SettingsError || error instanceof OutputDirectoryError) command.error(`error: ${error.message}`, { exitCode: 2, code: "meshkit.usage" });
+        throw error;
+      }
+    });
 }
