@@ -72,7 +72,8 @@ export interface RevertOutcome {
 
 /**
  * Reverts faults straight at the agents (all at once, in parallel: the fast path of an abort), then
- * destroys the run stacks that held them so the state says what the kernel says.
+ * destroys the run stacks that held them so the state says what the kernel says (a run stack of
+ * Chaos Mesh CRs deletes them from the cluster).
  */
 export async function revertFaults(envStack: string, access: AgentAccess, which: { ids: readonly string[] } | "all"): Promise<RevertOutcome> {
   const wanted = (id: string) => which === "all" || which.ids.includes(id);
@@ -89,7 +90,7 @@ export async function revertFaults(envStack: string, access: AgentAccess, which:
   const runStacksDestroyed: string[] = [];
   for (const name of await listRunStacks(envStack)) {
     const stack = await RunStack.open(envStack, runIdOf(envStack, name));
-    const held = await stack.held();
+    const held = [...(await stack.held()), ...(await stack.heldChaosMesh())];
     if (which === "all" || held.some((h) => wanted(h.faultId))) {
       await stack.destroyAndRemove();
       runStacksDestroyed.push(name);

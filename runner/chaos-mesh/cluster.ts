@@ -3,78 +3,31 @@
 // Chaos Mesh controller runs on the local cluster (its images cannot be pulled), so "active" here means
 // the API server accepted the object under the real CRD schema, nothing more.
 
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import { execa } from "execa";
-import { parse } from "yaml";
-import { parseSettings, projectName, type EnvironmentSettings } from "../../components/config.ts";
 import type { ChaosMeshResource } from "../../faults/chaos-mesh.ts";
 import { faultLabels } from "../../faults/chaos-mesh.ts";
-import { localContext, localKubeconfig } from "../../kube/paths.ts";
-
-const root = join(import.meta.dirname, "..", "..");
+import { kubectl, placementOf, type Placement } from "../members.ts";
 
 /** The stack cannot take Chaos Mesh resources (a Docker stack): a usage error, nothing was done. */
 export class ChaosMeshUnavailable extends Error {
   override name = "ChaosMeshUnavailable";
 }
 
-export interface ChaosMeshCluster {
-  readonly stack: string;
-  readonly kubeconfig: string;
-  /** Context in the kubeconfig; absent = its current context. */
-  readonly context?: string;
-  readonly namespace: string;
-}
-
-/** Pulumi keeps config values as strings; numbers, booleans and objects arrive as JSON. */
-function configValue(value: unknown): unknown {
-  if (typeof value !== "string") return value;
-  try {
-    return JSON.parse(value);
-  } catch {
-    return value;
-  }
-}
-
-/** A stack's settings from its committed file `stacks/Pulumi.<stack>.yaml` (defaults where there is none). */
-export function stackFileSettings(stack: string): { settings: EnvironmentSettings; file: string; exists: boolean } {
-  const file = join(root, "stacks", `Pulumi.${stack}.yaml`);
-  const shown = `stacks/Pulumi.${stack}.yaml`;
-  if (!existsSync(file)) return { settings: parseSettings({}, shown), file: shown, exists: false };
-  const doc = (parse(readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
-  const raw: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(doc.config ?? {})) {
-    if (key.startsWith(`${projectName}:`)) raw[key.slice(projectName.length + 1)] = configValue(value);
-  }
-  return { settings: parseSettings(raw, shown), file: shown, exists: true };
-}
+/** The cluster and namespace of a Kubernetes stack (runner/members.ts says where it runs). */
+export type ChaosMeshCluster = Extract<Placement, { platform: "kubernetes" }>;
 
 /**
- * The cluster of a Kubernetes stack. The namespace comes from the environment's `namespace` output
- * when the stack is up (what the platform really used), else from its settings (`mkc-<stack>`).
- * Refuses a Docker stack: Chaos Mesh resources mean nothing there.
+ * The cluster of a Kubernetes stack: its settings file, with the environment's `platform`/`namespace`
+ * outputs winning when it is up. Refuses a Docker stack: Chaos Mesh resources mean nothing there.
  */
-export function chaosMeshCluster(stack: string, outputs: { readonly platform?: unknown; readonly namespace?: unknown } = {}): ChaosMeshCluster {
-  const { settings, file, exists } = stackFileSettings(stack);
-  const platform = typeof outputs.platform === "string" ? outputs.platform : settings.platform;
-  if (platform !== "kubernetes") {
+export function chaosMeshCluster(stack: string, outputs?: object): ChaosMeshCluster {
+  const place = placementOf(stack, outputs);
+  if (place.platform !== "kubernetes") {
     throw new ChaosMeshUnavailable(
-      `stack ${stack} runs on ${platform} (${exists ? `${file} sets platform: ${settings.platform}` : `there is no ${file}, so the default platform docker`}): ` +
-        `Chaos Mesh resources need a Kubernetes stack. Use --via agent here, or --stack kube (platform: kubernetes)`,
+      `stack ${stack} runs on docker (stacks/Pulumi.${stack}.yaml sets platform: docker, or there is no such file and docker is the default): ` +
+        `Chaos Mesh resources need a Kubernetes stack. Use --via agent here, or a stack with platform: kubernetes (--stack kube)`,
     );
   }
-  const k = settings.kubernetes;
-  const namespace = typeof outputs.namespace === "string" && outputs.namespace !== "" ? outputs.namespace : (k.namespace ?? `mkc-${stack}`);
-  const kubeconfig = k.kubeconfig ?? localKubeconfig;
-  const context = k.context ?? (k.kubeconfig === undefined ? localContext : undefined);
-  return { stack, kubeconfig, ...(context ? { context } : {}), namespace };
-}
-
-/** `kubectl` on the cluster: the kubeconfig and context always explicit, never the user's default. */
-export async function kubectl(cluster: Pick<ChaosMeshCluster, "kubeconfig" | "context">, args: readonly string[], input?: string) {
-  const base = ["--kubeconfig", cluster.kubeconfig, ...(cluster.context ? ["--context", cluster.context] : [])];
-  return execa("kubectl", [...base, ...args], { reject: false, ...(input !== undefined ? { input } : {}) });
+  return place;
 }
 
 /** `networkchaos.chaos-mesh.org`: the resource name kubectl takes for a CR kind. */
@@ -117,7 +70,7 @@ interface ListedItem {
  */
 export async function faultObjects(cluster: ChaosMeshCluster, kinds: readonly string[], faultId?: string): Promise<ClusterObject[]> {
   const selector = faultId ? `${faultLabels.faultId}=${faultId}` : faultLabels.faultId;
-  const r = await kubectl(cluster, ["get", [...new Set(kinds.map(resourceOf))].join(","), "-n", cluster.namespace, "-l", selector, "-o", "json"]);
+  const r = await kubectl(cluster, ["get", [...new Set(kinds.map(resourceOf))].join(","), "-l", selector, "-o", "json"]);
   if (r.exitCode !== 0) throw new Error(`kubectl get in namespace ${cluster.namespace} failed: ${r.stderr.trim()}`);
   const items = (JSON.parse(r.stdout) as { items: ListedItem[] }).items;
   return items.map((i) => ({
