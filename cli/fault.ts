@@ -48,7 +48,7 @@ const engine = async () => ({
 });
 
 async function plan(command: Command, kind: string, flags: ApplyFlags) {
-  const { readEnvironment, readTopology, assertOwnedTargets, OwnershipError } = await engine();
+  const { readEnvironment, readTopology, assertApplicable, OwnershipError } = await engine();
   let request;
   try {
     request = parseFaultRequest({ kind, targets: flags.target ?? null, set: flags.set, duration: flags.duration });
@@ -59,7 +59,7 @@ async function plan(command: Command, kind: string, flags: ApplyFlags) {
   const topology = await readTopology(access.nodes);
   try {
     const planned = planFault(request, topology, flags.seed);
-    await assertOwnedTargets(flags.stack, planned.agentRequests.map((r) => r.node));
+    await assertApplicable(flags.stack, planned, access);
     return { plan: planned, access };
   } catch (error) {
     usageError(command, error, OwnershipError);

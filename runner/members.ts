@@ -46,13 +46,14 @@ function configValue(text: unknown): unknown {
  * `outputs` — the environment's own outputs, when they say — win for platform and namespace: they are
  * where it was actually brought up.
  */
-export function placementOf(stack: string, outputs?: { platform?: unknown; namespace?: unknown }): Placement {
+export function placementOf(stack: string, outputs?: object): Placement {
+  const said = (outputs ?? {}) as { platform?: unknown; namespace?: unknown };
   const file = join(projectRoot, "stacks", `Pulumi.${stack}.yaml`);
   const config = existsSync(file) ? ((parseYaml(readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null)?.config ?? {}) : {};
-  const platform = environmentSettings.shape.platform.parse(outputs?.platform ?? configValue(config[`${projectName}:platform`]));
+  const platform = environmentSettings.shape.platform.parse(said.platform ?? configValue(config[`${projectName}:platform`]));
   if (platform === "docker") return { platform, stack };
   const settings = kubernetesSettings.parse(configValue(config[`${projectName}:kubernetes`]) ?? {});
-  const namespace = typeof outputs?.namespace === "string" ? outputs.namespace : (settings.namespace ?? `mkc-${stack}`);
+  const namespace = typeof said.namespace === "string" ? said.namespace : (settings.namespace ?? `mkc-${stack}`);
   return {
     platform,
     stack,
@@ -141,4 +142,21 @@ export async function getPods(p: KubePlacement, names: readonly string[]): Promi
   if (text === "") return [];
   const parsed = JSON.parse(text) as { kind?: string };
   return podsOf(parsed.kind === "List" ? parsed : { items: [parsed] });
+}
+
+/** Fault kinds a platform cannot run through the run stack, and why (checked before anything is applied). */
+const unsupported: Record<Placement["platform"], Readonly<Record<string, string>>> = {
+  docker: {},
+  kubernetes: {
+    "membership-surge":
+      "its joiners are Docker containers made from the environment's join kit; the run stack declares no joiner pods on Kubernetes, so it is refused there instead of starting containers outside the cluster",
+  },
+};
+
+/** One line per planned fault kind the placement's platform cannot run; empty when all can. */
+export function platformRefusals(p: Placement, kinds: readonly string[]): string[] {
+  return [...new Set(kinds)].flatMap((kind) => {
+    const why = unsupported[p.platform][kind];
+    return why ? [`${kind} does not run on ${p.platform} (stack ${p.stack}): ${why}`] : [];
+  });
 }

@@ -7,7 +7,7 @@ import { projectName } from "../components/config.ts";
 import { containerName, labelKeys } from "../components/model/environment.ts";
 import { agentName } from "../components/model/build.ts";
 import { nodeContainer } from "../faults/chaos-mesh.ts";
-import { agentContainer, getPods, placementOf, type Placement } from "./members.ts";
+import { agentContainer, getPods, placementOf, platformRefusals, type Placement } from "./members.ts";
 
 export class OwnershipError extends Error {
   override name = "OwnershipError";
@@ -46,8 +46,18 @@ async function kubernetesProblems(p: Extract<Placement, { platform: "kubernetes"
 }
 
 /** Throws naming each container or pod that is missing or lacks the labels; returns nothing when all are ours. */
-export async function assertOwnedTargets(stack: string, nodes: readonly string[], outputs?: { platform?: unknown; namespace?: unknown }): Promise<void> {
+export async function assertOwnedTargets(stack: string, nodes: readonly string[], outputs?: object): Promise<void> {
   const place = placementOf(stack, outputs);
   const found = place.platform === "docker" ? await dockerProblems(stack, nodes) : await kubernetesProblems(place, nodes);
   if (found.length > 0) throw new OwnershipError(found.join("\n"));
+}
+
+/**
+ * The gate before a fault is applied: its kind runs on the environment's platform and every target is
+ * ours. Both refusals are OwnershipErrors (input refused, nothing applied).
+ */
+export async function assertApplicable(stack: string, plan: { kind: string; agentRequests: readonly { node: string }[] }, outputs?: object): Promise<void> {
+  const refusals = platformRefusals(placementOf(stack, outputs), [plan.kind]);
+  if (refusals.length > 0) throw new OwnershipError(refusals.join("\n"));
+  await assertOwnedTargets(stack, plan.agentRequests.map((r) => r.node), outputs);
 }

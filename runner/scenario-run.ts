@@ -27,6 +27,7 @@ import { loadPolicyOrThrow } from "./scenario/policy.ts";
 import { ScenarioInputError } from "./scenario/problems.ts";
 import { convergenceMs, sloBaseline, sloSpec, type SloSpec } from "./slo.ts";
 import type { Verdict } from "./timeline.ts";
+import { placementOf, platformRefusals } from "./members.ts";
 import { readTopology, type LiveTopology } from "./topology.ts";
 
 export interface ScenarioRunOptions {
@@ -135,6 +136,11 @@ export async function prepareRun(scenario: Scenario, envStack: string, options: 
     if (error instanceof PlanRefused || error instanceof FaultInputError) throw new ScenarioRefused(error instanceof PlanRefused ? error.message : `plan refused (nothing was run):\n  ${error.message}`);
     throw error;
   }
+  const refusals = platformRefusals(
+    placementOf(envStack, env),
+    plan.steps.flatMap((s) => (s.type === "faults" ? s.faults.map((f) => f.kind) : [])),
+  );
+  if (refusals.length > 0) throw new ScenarioRefused(`plan refused (nothing was run):\n  ${refusals.join("\n  ")}`);
   if (options.checkCapabilities !== false) {
     const problems = await capabilityProblems(scenario, plan, env);
     if (problems.length > 0) throw new ScenarioRefused(`plan refused (nothing was run):\n  ${problems.join("\n  ")}`);
