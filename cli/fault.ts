@@ -28,6 +28,7 @@ interface ApplyFlags {
   json?: boolean;
   dryRun?: boolean;
   verbose?: boolean;
+  via: "agent" | "chaos-mesh";
 }
 
 /** Bad input is a usage error (exit 2): nothing was applied. */
@@ -107,9 +108,15 @@ export function registerFault(program: Command): void {
     .option("--seed <seed>", "seed of random target picks (count:, percent:); the same seed picks the same nodes", "meshkit")
     .option("--dry-run", "plan and `pulumi preview` the run stack; nothing is injected")
     .option("--verbose", "show the engine's progress")
+    .addOption(
+      new Option("--via <how>", "agent: the agents inject it; chaos-mesh: Chaos Mesh CRs in the cluster of a Kubernetes stack (object lifecycle only: no controller runs here)")
+        .choices(["agent", "chaos-mesh"])
+        .default("agent"),
+    )
     .addOption(stackOption())
     .addOption(jsonOption("a line when the fault is verified active and a line when it is verified reverted"))
     .action(async (kind: string, flags: ApplyFlags, command: Command) => {
+      if (flags.via === "chaos-mesh") return (await import("./fault-chaos-mesh.ts")).applyViaChaosMesh(command, kind, flags);
       const { plan: p, access } = await plan(command, kind, flags);
       const { RunStack, runFault, runStackFault } = await engine();
       progress(p.description);
@@ -157,8 +164,11 @@ export function registerFault(program: Command): void {
     .addOption(jsonOption("the inventory"))
     .action(async (flags: { stack: string; json?: boolean }) => {
       const { inventory, readEnvironment } = await engine();
-      const found = await inventory(flags.stack, await readEnvironment(flags.stack));
+      const { agentAccess, chaosMeshListing, printChaosMeshListing } = await import("./fault-chaos-mesh.ts");
+      const chaosMesh = await chaosMeshListing(flags.stack);
+      const found = { ...(await inventory(flags.stack, await agentAccess(flags.stack, readEnvironment))), ...(chaosMesh ? { chaosMesh } : {}) };
       if (flags.json) return printJson(found);
+      printChaosMeshListing(chaosMesh);
       if (found.agents.length === 0) progress("agents: no active fault");
       for (const f of found.agents) progress(`agent ${f.node}: ${f.id} ${f.kind} via ${f.mechanism}, lease until ${f.leaseExpiresAt}`);
       for (const u of found.unreachable) progress(`agent ${u.node}: unreachable (${u.error})`);
@@ -168,7 +178,7 @@ export function registerFault(program: Command): void {
 
   fault
     .command("revert")
-    .description("revert faults at the agents at once, then destroy the run stacks that held them")
+    .description("revert faults at the agents at once, then destroy the run stacks that held them (and their Chaos Mesh CRs)")
     .argument("[ids...]", "fault ids (see `fault list`)")
     .option("--all", "every fault of the environment, and every run stack")
     .addOption(stackOption())
@@ -176,7 +186,8 @@ export function registerFault(program: Command): void {
     .action(async (ids: string[], flags: { all?: boolean; stack: string; json?: boolean }, command: Command) => {
       if (!flags.all && ids.length === 0) command.error("error: name fault ids or --all", { exitCode: 2, code: "meshkit.usage" });
       const { revertFaults, readEnvironment } = await engine();
-      const outcome = await revertFaults(flags.stack, await readEnvironment(flags.stack), flags.all ? "all" : { ids });
+      const { agentAccess } = await import("./fault-chaos-mesh.ts");
+      const outcome = await revertFaults(flags.stack, await agentAccess(flags.stack, readEnvironment), flags.all ? "all" : { ids });
       for (const r of outcome.reverted) progress(`${r.id} on ${r.nodeId}: reverted in ${Math.round(r.revertMs)} ms${r.verified ? ", verified" : ", NOT verified"}`);
       for (const s of outcome.runStacksDestroyed) progress(`run stack ${s}: destroyed`);
       if (outcome.reverted.length === 0 && outcome.runStacksDestroyed.length === 0) progress("nothing to revert");

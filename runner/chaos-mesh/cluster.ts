@@ -3,8 +3,14 @@
 // Chaos Mesh controller runs on the local cluster (its images cannot be pulled), so "active" here means
 // the API server accepted the object under the real CRD schema, nothing more.
 
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { environmentSettings, projectName } from "../../components/config.ts";
 import type { ChaosMeshResource } from "../../faults/chaos-mesh.ts";
 import { faultLabels } from "../../faults/chaos-mesh.ts";
+import { projectRoot } from "../../lifecycle/environment.ts";
+import { parseEnvironmentOutputs, type EnvironmentOutputs } from "../../lifecycle/outputs.ts";
 import { kubectl, placementOf, type Placement } from "../members.ts";
 
 /** The stack cannot take Chaos Mesh resources (a Docker stack): a usage error, nothing was done. */
@@ -19,7 +25,7 @@ export type ChaosMeshCluster = Extract<Placement, { platform: "kubernetes" }>;
  * The cluster of a Kubernetes stack: its settings file, with the environment's `platform`/`namespace`
  * outputs winning when it is up. Refuses a Docker stack: Chaos Mesh resources mean nothing there.
  */
-export function chaosMeshCluster(stack: string, outputs?: object): ChaosMeshCluster {
+export function chaosMeshCluster(stack: string, outputs?: { platform?: unknown; namespace?: unknown }): ChaosMeshCluster {
   const place = placementOf(stack, outputs);
   if (place.platform !== "kubernetes") {
     throw new ChaosMeshUnavailable(
@@ -99,3 +105,26 @@ export function specDifferences(declared: unknown, stored: unknown, path = "spec
 
 /** `NetworkChaos/pl-1a2b3c`: how a CR is named in output. */
 export const objectRef = (r: Pick<ChaosMeshResource, "kind" | "metadata">): string => `${r.kind}/${r.metadata.name}`;
+
+/** The node count a stack is configured with (`meshkit-chaos:nodes` in its settings file; default 3). */
+export function configuredNodeCount(stack: string): number {
+  const file = join(projectRoot, "stacks", `Pulumi.${stack}.yaml`);
+  const config = existsSync(file) ? ((parse(readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null)?.config ?? {}) : {};
+  const raw = config[`${projectName}:nodes`];
+  return environmentSettings.shape.nodes.parse(raw === undefined ? undefined : Number(raw));
+}
+
+/** The environment's outputs when its stack is up (raw, for `platform`/`namespace`, and parsed); else null. */
+export async function environmentIfUp(stack: string): Promise<{ raw: Record<string, unknown>; outputs: EnvironmentOutputs } | null> {
+  const { LocalWorkspace } = await import("@pulumi/pulumi/automation/index.js");
+  let selected;
+  try {
+    selected = await LocalWorkspace.selectStack({ stackName: stack, workDir: projectRoot });
+  } catch (error) {
+    if (/no stack named|not found/i.test((error as Error).message)) return null;
+    throw error;
+  }
+  const raw = Object.fromEntries(Object.entries(await selected.outputs()).map(([k, v]) => [k, v.value as unknown]));
+  if (Object.keys(raw).length === 0) return null;
+  return { raw, outputs: parseEnvironmentOutputs(raw, stack) };
+}
