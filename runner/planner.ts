@@ -84,7 +84,7 @@ const durationMs = (text: string, name: string): number => parseDuration(text, {
  * Plans one step against the topology as it is now. Throws FaultInputError for a fault the catalog
  * refuses (bad parameters, a target the environment lacks) and PlanRefused above the blast radius.
  */
-export function planStep(step: Step, index: number, topology: Topology, runId: string, limits: BlastLimits): PlannedStep {
+export function planStep(step: Step, index: number, topology: Topology, runId: string, limits: BlastLimits, namespace?: string): PlannedStep {
   const name = stepName(step, index);
   if ("pause" in step) return { index, name, type: "pause", durationMs: durationMs(step.pause, `steps[${index}].pause`) };
   if ("waitUntil" in step) {
@@ -92,7 +92,7 @@ export function planStep(step: Step, index: number, topology: Topology, runId: s
   }
   const faults = faultsOf(step).map((f, i) => {
     try {
-      return planFault(faultRequestOf(f), topology, runId, { id: faultIdFor(runId, f.fault, index, i) });
+      return planFault(faultRequestOf(f), topology, runId, { id: faultIdFor(runId, f.fault, index, i), ...(namespace ? { namespace } : {}) });
     } catch (error) {
       if (error instanceof FaultInputError) throw new FaultInputError(error.problems.map((p) => `steps[${index}]${faultsOf(step).length > 1 ? `.parallel[${i}]` : ""}: ${p}`));
       throw error;
@@ -129,6 +129,8 @@ export interface PlanContext {
   readonly runId: string;
   readonly envStack: string;
   readonly policy: Policy;
+  /** Kubernetes namespace of the environment, for the faults' Chaos Mesh resources. */
+  readonly namespace?: string;
 }
 
 /**
@@ -152,7 +154,7 @@ export function planScenario(scenario: Scenario, topology: Topology, context: Pl
       problems.push(`steps[${index}].waitUntil.probe: no probe named ${step.waitUntil.probe} (probes: ${[...probeNames].join(", ")})`);
     }
     try {
-      steps.push(planStep(step, index, topology, context.runId, limits));
+      steps.push(planStep(step, index, topology, context.runId, limits, context.namespace));
     } catch (error) {
       if (error instanceof PlanRefused || error instanceof FaultInputError) problems.push(...(error instanceof PlanRefused ? error.problems : error.problems));
       else throw error;
