@@ -12,6 +12,8 @@ const environment = new ChaosEnvironment("environment", { stack, settings });
 // Exactly the keys of the outputs schema (lifecycle/outputs.ts) that the CLI, the tests and the run
 // stack parse; the agent token is a secret output.
 const outputs = {
+  platform: environment.platform,
+  namespace: environment.namespace,
   runId: environment.runId,
   nodes: [...environment.nodes],
   registryUrl: environment.registryUrl,
@@ -23,6 +25,8 @@ const outputs = {
   joinKit: environment.joinKit,
 } satisfies { readonly [K in keyof EnvironmentOutputs]-?: pulumi.Input<EnvironmentOutputs[K]> };
 
+export const platform = outputs.platform;
+export const namespace = outputs.namespace;
 export const runId = outputs.runId;
 export const nodes = outputs.nodes;
 export const registryUrl = outputs.registryUrl;

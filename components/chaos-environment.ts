@@ -10,6 +10,11 @@ import { FaultSidecar } from "./fault-sidecar.ts";
 import { Mesh } from "./mesh.ts";
 import { Observability } from "./observability.ts";
 import { DockerPlatform } from "./platforms/docker.ts";
+import { kubernetesEndpoints, kubernetesNamespace, kubernetesObjects } from "./platforms/kubernetes/objects.ts";
+import { KubernetesWorkloads } from "./platforms/kubernetes/workloads.ts";
+import { localKubeconfig } from "../kube/paths.ts";
+import { observabilityInput } from "./model/observability.ts";
+import { parseObservabilityInput } from "./observability/index.ts";
 import type { Platform } from "./platforms/platform.ts";
 import { RunCertificates } from "./run-certificates.ts";
 
@@ -25,8 +30,8 @@ export interface NodeEndpoints {
 }
 
 /**
- * A whole chaos environment on Docker: run certificates, the mesh (registry + N nodes), one fault
- * sidecar per node, and Prometheus (+ Grafana where enabled), all built from one neutral model.
+ * A whole chaos environment on Docker or Kubernetes: run certificates, the mesh (registry + N nodes),
+ * one fault sidecar per node, and Prometheus (+ Grafana where enabled), all built from one neutral model.
  */
 export class ChaosEnvironment extends pulumi.ComponentResource {
   readonly runId: string;
@@ -39,9 +44,15 @@ export class ChaosEnvironment extends pulumi.ComponentResource {
   readonly agentToken: pulumi.Output<string>;
   /** How a membership-surge fault adds nodes (secret: the joiner's private key). */
   readonly joinKit: pulumi.Output<JoinKit>;
-  readonly mesh: Mesh;
+  readonly platform: EnvironmentSettings["platform"];
+  /** Kubernetes: the environment's namespace; Docker: none. */
+  readonly namespace: string | null;
+  /** Docker: one component per part, each container its own. */
+  readonly mesh: Mesh | undefined;
   readonly sidecars: readonly FaultSidecar[];
-  readonly observability: Observability;
+  readonly observability: Observability | undefined;
+  /** Kubernetes: the environment's objects (one StatefulSet for the nodes, agents as sidecars in their pods). */
+  readonly kubernetes: KubernetesWorkloads | undefined;
 
   constructor(name: string, args: ChaosEnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("meshkit-chaos:index:ChaosEnvironment", name, {}, opts);
@@ -71,35 +82,58 @@ export class ChaosEnvironment extends pulumi.ComponentResource {
       grafanaFiles: observabilityFiles.grafana,
     });
 
-    // Before child names derived from the component's name, the program's one environment
-    // ("environment") had components with fixed names; a stack made then keeps its Docker objects
-    // (see DockerPlatformOptions.formerParent).
-    const formerly = (component: string, type: string) => pulumi.createUrn(component, `meshkit-chaos:index:${type}`, this);
-    const formerParent = (s: ServiceSpec<pulumi.Input<string>>) =>
-      s.role === "agent"
-        ? formerly(s.name, "FaultSidecar")
-        : s.role === "prometheus" || s.role === "grafana"
-          ? formerly("observability", "Observability")
-          : formerly("mesh", "Mesh");
-    const platform: Platform = new DockerPlatform(model, { name, resource: this }, name === "environment" ? { formerParent } : {});
-    this.mesh = new Mesh(`${name}-mesh`, { platform, services: model.services }, { parent: this });
-    // Each agent waits only for its own node's container (the platform makes that dependency).
-    this.sidecars = model.services
-      .filter((s) => s.role === "agent")
-      .map((service) => new FaultSidecar(`${name}-${service.nodeId}-sidecar`, { platform, service }, { parent: this }));
-    this.observability = new Observability(`${name}-observability`, { platform, services: model.services }, { parent: this });
+    this.platform = settings.platform;
+    this.namespace = settings.platform === "kubernetes" ? kubernetesNamespace(stack, settings) : null;
+    if (settings.platform === "kubernetes") {
+      this.mesh = undefined;
+      this.sidecars = [];
+      this.observability = undefined;
+      const objects = kubernetesObjects({ model, settings, observability: parseObservabilityInput(observabilityInput(stack, settings)) });
+      this.kubernetes = new KubernetesWorkloads(
+        `${name}-kubernetes`,
+        { objects, kubernetes: settings.kubernetes, defaultKubeconfig: localKubeconfig },
+        { parent: this },
+      );
+    } else {
+      this.kubernetes = undefined;
+      // Before child names derived from the component's name, the program's one environment
+      // ("environment") had components with fixed names; a stack made then keeps its Docker objects
+      // (see DockerPlatformOptions.formerParent).
+      const formerly = (component: string, type: string) => pulumi.createUrn(component, `meshkit-chaos:index:${type}`, this);
+      const formerParent = (s: ServiceSpec<pulumi.Input<string>>) =>
+        s.role === "agent"
+          ? formerly(s.name, "FaultSidecar")
+          : s.role === "prometheus" || s.role === "grafana"
+            ? formerly("observability", "Observability")
+            : formerly("mesh", "Mesh");
+      const platform: Platform = new DockerPlatform(model, { name, resource: this }, name === "environment" ? { formerParent } : {});
+      this.mesh = new Mesh(`${name}-mesh`, { platform, services: model.services }, { parent: this });
+      // Each agent waits only for its own node's container (the platform makes that dependency).
+      this.sidecars = model.services
+        .filter((s) => s.role === "agent")
+        .map((service) => new FaultSidecar(`${name}-${service.nodeId}-sidecar`, { platform, service }, { parent: this }));
+      this.observability = new Observability(`${name}-observability`, { platform, services: model.services }, { parent: this });
+    }
 
     const published = hostPorts(settings);
     const local = (port: number) => `http://127.0.0.1:${port}`;
     this.runId = settings.runId;
-    this.nodes = nodeNames.map((n, i) => ({
-      name: n,
-      controlUrl: local(published.nodeControl(i)),
-      agentUrl: local(published.agent(i)),
-    }));
-    this.registryUrl = local(published.registry);
-    this.prometheusUrl = local(published.prometheus);
-    this.grafanaUrl = settings.grafana.enabled ? local(published.grafana) : null;
+    if (settings.platform === "kubernetes") {
+      const endpoints = kubernetesEndpoints(stack, settings, nodeNames);
+      this.nodes = endpoints.nodes;
+      this.registryUrl = endpoints.registryUrl;
+      this.prometheusUrl = endpoints.prometheusUrl;
+      this.grafanaUrl = endpoints.grafanaUrl;
+    } else {
+      this.nodes = nodeNames.map((n, i) => ({
+        name: n,
+        controlUrl: local(published.nodeControl(i)),
+        agentUrl: local(published.agent(i)),
+      }));
+      this.registryUrl = local(published.registry);
+      this.prometheusUrl = local(published.prometheus);
+      this.grafanaUrl = settings.grafana.enabled ? local(published.grafana) : null;
+    }
     const perHolder = (pick: "fingerprint" | "serial") =>
       pulumi.all(Object.fromEntries([...certificates.leaves].map(([holder, leaf]) => [holder, leaf[pick]])));
     this.certificateFingerprints = perHolder("fingerprint");

@@ -30,6 +30,10 @@ export const joinKit = z.object({
 export type JoinKit = z.infer<typeof joinKit>;
 
 export const environmentOutputs = z.object({
+  /** Where the environment runs; stacks brought up before Kubernetes existed are Docker's. */
+  platform: z.enum(["docker", "kubernetes"]).default("docker"),
+  /** Kubernetes: the environment's namespace (null on Docker). */
+  namespace: z.string().min(1).nullable().default(null),
   runId: z.string().min(1),
   nodes: z.array(nodeEndpoints).min(1),
   registryUrl: z.url(),

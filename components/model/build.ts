@@ -29,6 +29,8 @@ export const joinerHolder = "joiner";
 export const nodeIdentityEnv = [envKey("mesh:gossip:nodeId"), envKey("mesh:gossip:advertiseHost")] as const;
 const prometheusDataVolume = "prometheus-data";
 export const nodeName = (i: number): string => `node-${i + 1}`;
+/** Names of the published ports (a Kubernetes container port and Prometheus' discovery use them too). */
+export const portNames = { control: "control", agent: "agent", web: "web" } as const;
 export const agentName = (node: string): string => `${node}-agent`;
 
 /** Where the node image finds its certificates and keeps its data (the disk-fill target). */
@@ -118,7 +120,7 @@ export function buildEnvironmentModel<C>(inputs: ModelInputs<C>): EnvironmentMod
     role: "registry",
     image: nodeImage,
     env: meshEnv("registry", registryName),
-    ports: [{ name: "control", container: nodePorts.control, host: published.registry, protocol: "tcp" }],
+    ports: [{ name: portNames.control, container: nodePorts.control, host: published.registry, protocol: "tcp" }],
     files: certificateFiles(inputs.certificates(registryName)),
     volumes: [],
     healthcheck: settings.node.image ? undefined : controlHealth,
@@ -129,9 +131,9 @@ export function buildEnvironmentModel<C>(inputs: ModelInputs<C>): EnvironmentMod
 
   const nodes = nodeNames.flatMap((name, i): ServiceSpec<C>[] => {
     const ports: PortSpec[] = [
-      { name: "control", container: nodePorts.control, host: published.nodeControl(i), protocol: "tcp" },
+      { name: portNames.control, container: nodePorts.control, host: published.nodeControl(i), protocol: "tcp" },
       // The agent lives in this network namespace, so its port is published here.
-      { name: "agent", container: agentApi.port, host: published.agent(i), protocol: "tcp" },
+      { name: portNames.agent, container: agentApi.port, host: published.agent(i), protocol: "tcp" },
     ];
     const node: ServiceSpec<C> = {
       name,
@@ -204,7 +206,7 @@ export function buildEnvironmentModel<C>(inputs: ModelInputs<C>): EnvironmentMod
     role: "prometheus",
     image: settings.images.prometheus,
     env: {},
-    ports: [{ name: "web", container: 9090, host: published.prometheus, protocol: "tcp" }],
+    ports: [{ name: portNames.web, container: 9090, host: published.prometheus, protocol: "tcp" }],
     files: inputs.prometheusFiles,
     // Kept across runs, so metric history survives a new run id.
     volumes: [{ volume: prometheusDataVolume, path: "/var/lib/prometheus/metrics2" }],
@@ -220,7 +222,7 @@ export function buildEnvironmentModel<C>(inputs: ModelInputs<C>): EnvironmentMod
           role: "grafana",
           image: settings.grafana.image,
           env: { GF_AUTH_ANONYMOUS_ENABLED: "true", GF_AUTH_ANONYMOUS_ORG_ROLE: "Viewer" },
-          ports: [{ name: "web", container: 3000, host: published.grafana, protocol: "tcp" }],
+          ports: [{ name: portNames.web, container: 3000, host: published.grafana, protocol: "tcp" }],
           files: inputs.grafanaFiles,
           volumes: [],
           capabilities: [],

@@ -7,8 +7,24 @@ import {
   prometheusDir,
   type ObservabilityInput,
 } from "../observability/index.ts";
-import { nodeName, registryName } from "./build.ts";
-import type { FileSpec } from "./environment.ts";
+import type { KubernetesDiscovery } from "../observability/input.ts";
+import { nodeName, portNames, registryName } from "./build.ts";
+import { labelKeys, type FileSpec } from "./environment.ts";
+
+/** On Kubernetes the nodes are one StatefulSet: Prometheus finds its pods (and their agent sidecars) by label and port name. */
+function kubernetesDiscovery(stack: string): KubernetesDiscovery {
+  return {
+    podLabels: { [labelKeys.project]: projectName, [labelKeys.stack]: stack },
+    roleLabel: labelKeys.role,
+    nodeLabel: labelKeys.node,
+    jobs: {
+      node: { podRole: "node", port: portNames.control },
+      registry: { podRole: "registry", port: portNames.control },
+      // The agent is a container of the node's pod.
+      agent: { podRole: "node", port: portNames.agent },
+    },
+  };
+}
 
 /** The observability input of an environment: who is scraped, where, with which labels. */
 export function observabilityInput(stack: string, settings: EnvironmentSettings): ObservabilityInput {
@@ -31,6 +47,7 @@ export function observabilityInput(stack: string, settings: EnvironmentSettings)
         targets: nodes.map((n) => ({ address: `${n}:${agentApi.port}`, labels: { node: n, role: "agent" } })),
       },
     },
+    ...(settings.platform === "kubernetes" ? { kubernetes: kubernetesDiscovery(stack) } : {}),
     scrapeIntervalSeconds: settings.scrapeIntervalSeconds,
     grafana: { prometheusUrl: "http://prometheus:9090" },
   };

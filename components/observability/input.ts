@@ -71,6 +71,26 @@ const agentJob = z.object({ metricsPath: absolutePath, ...jobFields }).strict();
 
 const seconds = z.number().positive();
 
+/** Where a job's targets are on Kubernetes: pods with this role label, the container port with this name. */
+const kubernetesJob = z.object({ podRole: z.string().min(1), port: z.string().min(1) }).strict();
+
+/**
+ * Kubernetes: Prometheus finds the targets through the API (role pod, its own namespace) instead of
+ * static addresses, and relabels them to the same `node`, `role` and `instance` labels as the static
+ * targets, so the rules, dashboards and the runner's queries work unchanged.
+ */
+const kubernetesDiscovery = z
+  .object({
+    /** Pod labels every scraped pod carries (the environment's project and stack). */
+    podLabels: z.record(z.string(), z.string()),
+    /** Pod label holding the service role; pod label naming the member where one pod template is one member. */
+    roleLabel: z.string().min(1),
+    nodeLabel: z.string().min(1),
+    jobs: z.object({ node: kubernetesJob, registry: kubernetesJob, agent: kubernetesJob }).strict(),
+  })
+  .strict();
+export type KubernetesDiscovery = z.output<typeof kubernetesDiscovery>;
+
 export const observabilityInput = z
   .object({
     environment: z
@@ -86,6 +106,8 @@ export const observabilityInput = z
         agent: agentJob,
       })
       .strict(),
+    /** Absent: the static targets above. */
+    kubernetes: kubernetesDiscovery.optional(),
     /** Issue 4 asks for 1–2 s so that a fault's effect is visible within a few samples. */
     scrapeIntervalSeconds: z.number().min(1).max(2).default(1),
     layout: z

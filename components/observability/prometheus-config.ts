@@ -1,5 +1,5 @@
 import { posix } from "node:path";
-import { jobs, targetLabels, type JobKey, type ObservabilitySettings } from "./input.ts";
+import { jobs, targetLabels, type JobKey, type KubernetesDiscovery, type ObservabilitySettings } from "./input.ts";
 
 // prometheus.yml: one scrape job per target group, every target labelled with its node, role and the
 // environment (project, stack, run id) so series stay attributable when federated or remote-written.
@@ -11,7 +11,18 @@ export interface ScrapeConfig {
   metrics_path: string;
   scheme: "http" | "https";
   authorization?: { type: "Bearer"; credentials_file: string };
-  static_configs: { targets: string[]; labels: Record<string, string> }[];
+  static_configs?: { targets: string[]; labels: Record<string, string> }[];
+  kubernetes_sd_configs?: { role: "pod"; namespaces: { own_namespace: true } }[];
+  relabel_configs?: RelabelConfig[];
+}
+
+export interface RelabelConfig {
+  action: "keep" | "replace";
+  source_labels?: string[];
+  separator?: string;
+  regex?: string;
+  target_label?: string;
+  replacement?: string;
 }
 
 export interface PrometheusConfig {
@@ -41,6 +52,40 @@ export const ruleFileGlob = (s: ObservabilitySettings): string => `${s.layout.pr
 const inConfigDir = (s: ObservabilitySettings, path: string): string =>
   path.startsWith("/") ? path : posix.join(s.layout.prometheusConfigDir, path);
 
+/** A Kubernetes label as Prometheus' service discovery names it (`__meta_kubernetes_pod_label_<name>`). */
+const podLabel = (label: string): string => `__meta_kubernetes_pod_label_${label.replace(/[^a-zA-Z0-9_]/g, "_")}`;
+const escapeRegex = (value: string): string => value.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * The relabelling that turns a discovered pod port into the same target a static config names: keep
+ * the environment's pods of the job's role and port only; `node` = the pod's name (or its node label),
+ * `instance` = `<node>:<port>` like the static `node-1:8080`, and the job's role and environment labels.
+ * The Prometheus Operator's PodMonitor uses the same list (camel-cased).
+ */
+export function kubernetesRelabelling(s: ObservabilitySettings, discovery: KubernetesDiscovery, key: JobKey): RelabelConfig[] {
+  const job = discovery.jobs[key];
+  const role = s.scrape[key].targets[0]?.labels.role ?? key;
+  const selector = Object.entries(discovery.podLabels);
+  return [
+    {
+      action: "keep",
+      source_labels: [...selector.map(([label]) => podLabel(label)), podLabel(discovery.roleLabel), "__meta_kubernetes_pod_container_port_name"],
+      regex: [...selector.map(([, value]) => value), job.podRole, job.port].map(escapeRegex).join(";"),
+    },
+    { action: "replace", source_labels: ["__meta_kubernetes_pod_name"], target_label: targetLabels.node },
+    { action: "replace", source_labels: [podLabel(discovery.nodeLabel)], regex: "(.+)", target_label: targetLabels.node },
+    {
+      action: "replace",
+      source_labels: [targetLabels.node, "__meta_kubernetes_pod_container_port_number"],
+      separator: ":",
+      target_label: "instance",
+    },
+    ...Object.entries({ ...environmentLabels(s), [targetLabels.role]: role }).map(
+      ([label, value]): RelabelConfig => ({ action: "replace", target_label: label, replacement: value }),
+    ),
+  ];
+}
+
 export function prometheusConfig(s: ObservabilitySettings): PrometheusConfig {
   const interval = duration(s.scrapeIntervalSeconds);
   const env = environmentLabels(s);
@@ -58,16 +103,7 @@ export function prometheusConfig(s: ObservabilitySettings): PrometheusConfig {
         ...(group.credentialsFile
           ? { authorization: { type: "Bearer" as const, credentials_file: inConfigDir(s, group.credentialsFile) } }
           : {}),
-        // One static config per target: each has its own labels and possibly its own metrics path
-        // (`__metrics_path__` overrides the job's path before relabelling).
-        static_configs: group.targets.map((t) => ({
-          targets: [t.address],
-          labels: {
-            ...env,
-            ...t.labels,
-            ...(t.metricsPath && t.metricsPath !== group.metricsPath ? { __metrics_path__: t.metricsPath } : {}),
-          },
-        })),
+        ...(s.kubernetes ? kubernetesTargets(s, s.kubernetes, key) : staticTargets(s, key)),
       },
     ];
   });
@@ -80,5 +116,29 @@ export function prometheusConfig(s: ObservabilitySettings): PrometheusConfig {
     },
     rule_files: [ruleFileGlob(s)],
     scrape_configs: scrapeConfigs,
+  };
+}
+
+function kubernetesTargets(s: ObservabilitySettings, discovery: KubernetesDiscovery, key: JobKey): Pick<ScrapeConfig, "kubernetes_sd_configs" | "relabel_configs"> {
+  return {
+    kubernetes_sd_configs: [{ role: "pod", namespaces: { own_namespace: true } }],
+    relabel_configs: kubernetesRelabelling(s, discovery, key),
+  };
+}
+
+function staticTargets(s: ObservabilitySettings, key: JobKey): Pick<ScrapeConfig, "static_configs"> {
+  const group = s.scrape[key];
+  const env = environmentLabels(s);
+  return {
+    // One static config per target: each has its own labels and possibly its own metrics path
+    // (`__metrics_path__` overrides the job's path before relabelling).
+    static_configs: group.targets.map((t) => ({
+      targets: [t.address],
+      labels: {
+        ...env,
+        ...t.labels,
+        ...(t.metricsPath && t.metricsPath !== group.metricsPath ? { __metrics_path__: t.metricsPath } : {}),
+      },
+    })),
   };
 }

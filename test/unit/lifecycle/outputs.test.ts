@@ -3,6 +3,8 @@ import { environmentOutputs, parseEnvironmentOutputs, withoutSecrets } from "../
 import { parseStackName } from "../../../lifecycle/stack-name.ts";
 
 const sample = {
+  platform: "docker",
+  namespace: null,
   runId: "run-20250101-abcdef",
   nodes: [{ name: "node-1", controlUrl: "http://127.0.0.1:31100", agentUrl: "http://127.0.0.1:31300" }],
   registryUrl: "http://127.0.0.1:31002",
@@ -39,6 +41,11 @@ describe("environment stack outputs", () => {
     expect(() => parseEnvironmentOutputs({ ...sample, nodes: [{ name: "node-1", controlUrl: "nope" }] }, "ci")).toThrow(
       /nodes\.0\.controlUrl[\s\S]*nodes\.0\.agentUrl/,
     );
+  });
+
+  it("reads a stack brought up before the platform was an output as a Docker one", () => {
+    const { platform: _p, namespace: _n, ...older } = sample;
+    expect(parseEnvironmentOutputs(older, "ci")).toMatchObject({ platform: "docker", namespace: null });
   });
 
   it("has one key per output the program exports", () => {

@@ -34,12 +34,12 @@ describe("prometheus.yml", () => {
     expect(byName[jobs.registry]?.metrics_path).toBe(paths.metrics);
     expect(byName[jobs.agent]?.metrics_path).toBe("/metrics");
     expect(byName[jobs.agent]?.authorization).toEqual({ type: "Bearer", credentials_file: `/etc/meshkit-prometheus/${agentTokenFile}` });
-    expect(byName[jobs.node]?.static_configs.map((s) => s.targets)).toEqual(nodeIds.map((id) => [`${id}:8080`]));
+    expect(byName[jobs.node]?.static_configs?.map((s) => s.targets)).toEqual(nodeIds.map((id) => [`${id}:8080`]));
   });
 
   it("labels every target with its node, role and the environment", () => {
     const c = config(observabilityFiles(sampleInput()));
-    const labels = c.scrape_configs.flatMap((j) => j.static_configs.map((s) => s.labels));
+    const labels = c.scrape_configs.flatMap((j) => (j.static_configs ?? []).map((s) => s.labels));
     expect(labels).toHaveLength(7);
     for (const l of labels) expect(l).toMatchObject({ project: "meshkit-chaos", stack: "local" });
     expect(labels).toContainEqual(expect.objectContaining({ node: "registry", role: "registry" }));
@@ -53,8 +53,8 @@ describe("prometheus.yml", () => {
     const c = config(observabilityFiles(input));
     for (const job of c.scrape_configs) expect(job.scrape_interval).toBe("2s");
     const node = c.scrape_configs.find((j) => j.job_name === jobs.node)!;
-    expect(node.static_configs[0]?.labels.__metrics_path__).toBe("/metrics");
-    expect(node.static_configs[1]?.labels.__metrics_path__).toBeUndefined();
+    expect(node.static_configs?.[0]?.labels.__metrics_path__).toBe("/metrics");
+    expect(node.static_configs?.[1]?.labels.__metrics_path__).toBeUndefined();
   });
 
   it("drops a job with no targets instead of writing an empty one", () => {
