@@ -1,7 +1,9 @@
 // The `scenario` group: lint scenario files, write their JSON Schema, list the catalog; plan, run and
 // recover come from cli/scenario-run.ts. The work is done by runner/scenario/ (load, schema, catalog).
 import { writeFile } from "node:fs/promises";
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
+import { parseStackName } from "../lifecycle/stack-name.ts";
+import { argument } from "./exit.ts";
 import { jsonOption } from "./options.ts";
 import { printJson, progress } from "./print.ts";
 import { addRunCommands } from "./scenario-run.ts";
@@ -69,6 +71,43 @@ export function registerScenario(program: Command): void {
         for (const p of f.problems) progress(`  ${formatProblem(p)}`);
       }
       if (catalog.invalid.length > 0) process.exitCode = 1;
+    });
+
+  scenario
+    .command("export")
+    .description("a scenario as a Chaos Mesh Workflow (Serial/Parallel steps, Suspend for pauses, the faults' CRs with deadlines); targets resolved now")
+    .argument("<file>", "scenario file")
+    .addOption(new Option("--format <format>", "what to export to").choices(["chaos-mesh-workflow"]).makeOptionMandatory())
+    .addOption(
+      new Option("--stack <name>", "a Kubernetes stack: its namespace, and its live topology when it is up").argParser(argument((v) => parseStackName(v, "--stack"))),
+    )
+    .option("--namespace <ns>", "namespace of the Workflow and its selectors (default: the stack's, else meshkit-chaos)")
+    .option("--leader <node>", "the leader role:leader means when no live environment says (offline export)")
+    .option("--name <scenario>", "only this scenario of the file")
+    .option("--out <file>", "write the Workflow YAML here instead of stdout")
+    .addOption(jsonOption("{ workflows: [{ workflow, notes }], resolvedAgainst }"))
+    .action(async (file: string, flags: { stack?: string; namespace?: string; leader?: string; name?: string; out?: string; json?: boolean }, command: Command) => {
+      const { exportWorkflows, workflowsYaml } = await import("../runner/chaos-mesh/export.ts");
+      const { PlanRefused } = await import("../runner/planner.ts");
+      const { ScenarioInputError } = await import("../runner/scenario/problems.ts");
+      const { ChaosMeshUnavailable } = await import("../runner/chaos-mesh/cluster.ts");
+      let exported;
+      try {
+        exported = await exportWorkflows(file, flags);
+      } catch (error) {
+        if (error instanceof PlanRefused || error instanceof ScenarioInputError || error instanceof ChaosMeshUnavailable) {
+          command.error(`error: ${error.message}`, { exitCode: 2, code: "meshkit.usage" });
+        }
+        throw error;
+      }
+      for (const w of exported.workflows) for (const n of w.notes) progress(`${w.workflow.metadata.name}: note: ${n}`);
+      progress(`targets resolved against ${exported.resolvedAgainst}`);
+      if (flags.json) printJson(exported);
+      else if (!flags.out) process.stdout.write(workflowsYaml(exported));
+      if (flags.out) {
+        await writeFile(flags.out, workflowsYaml(exported));
+        progress(`wrote ${exported.workflows.length} Workflow(s) to ${flags.out}`);
+      }
     });
 
   addRunCommands(scenario);
