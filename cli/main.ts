@@ -5,6 +5,7 @@ import { Command } from "commander";
 import { registerEnv } from "./env.ts";
 import { exitCodeOf, exitCodes } from "./exit.ts";
 import { registerFault } from "./fault.ts";
+import { registerKube } from "./kube.ts";
 import { registerReport } from "./report.ts";
 import { registerScenario } from "./scenario.ts";
 
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
     .showHelpAfterError("(run with --help for usage)");
   registerEnv(program);
   registerFault(program);
+  registerKube(program);
   registerReport(program);
   registerScenario(program);
   return program;
