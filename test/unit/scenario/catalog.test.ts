@@ -14,6 +14,11 @@ import { lastJsonLine, meshkitChaos } from "../../support/cli.ts";
 const samples = [
   "certificate-expiry",
   "chained-degradation",
+  "kube-crash-recovery",
+  "kube-latency-degradation",
+  "kube-resource-stress",
+  "kube-split-brain",
+  "kube-verification-failures",
   "latency-degradation",
   "leader-failover",
   "membership-surge",

@@ -1,7 +1,7 @@
 // The committed JSON Schema (scenarios/scenario.schema.json) is what `scenario schema` generates from
 // the zod model today, and editors validating with it agree with lint on the samples and on mistakes.
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -22,7 +22,9 @@ describe("scenario JSON Schema", () => {
     expect(files.length).toBeGreaterThanOrEqual(8);
     for (const file of files) {
       const text = readFileSync(file, "utf8");
-      expect(text.split("\n")[0], file).toBe("# yaml-language-server: $schema=./scenario.schema.json");
+      // Samples in a subfolder (scenarios/kube/) point at the same schema one level up.
+      const schemaPath = relative(dirname(file), "scenarios/scenario.schema.json");
+      expect(text.split("\n")[0], file).toBe(`# yaml-language-server: $schema=${schemaPath.startsWith(".") ? "" : "./"}${schemaPath}`);
       expect(validate(parse(text)), `${file}: ${JSON.stringify(validate.errors)}`).toBe(true);
     }
   });
