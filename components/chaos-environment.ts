@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { hostPorts, type EnvironmentSettings } from "./config.ts";
+import { hostPorts, kubernetesNamespace, type EnvironmentSettings } from "./config.ts";
 import type { JoinKit } from "../lifecycle/outputs.ts";
 import { labelKeys } from "./model/environment.ts";
 import { buildEnvironmentModel, joinerHolder, nodeIdentityEnv, nodeName, registryName } from "./model/build.ts";
@@ -10,7 +10,7 @@ import { FaultSidecar } from "./fault-sidecar.ts";
 import { Mesh } from "./mesh.ts";
 import { Observability } from "./observability.ts";
 import { DockerPlatform } from "./platforms/docker.ts";
-import { kubernetesEndpoints, kubernetesNamespace, kubernetesObjects } from "./platforms/kubernetes/objects.ts";
+import { kubernetesEndpoints, kubernetesObjects } from "./platforms/kubernetes/objects.ts";
 import { KubernetesWorkloads } from "./platforms/kubernetes/workloads.ts";
 import { localKubeconfig } from "../kube/paths.ts";
 import { observabilityInput } from "./model/observability.ts";

@@ -107,6 +107,10 @@ export const environmentSettings = z
 
 export type EnvironmentSettings = z.infer<typeof environmentSettings>;
 
+/** The namespace of an environment on Kubernetes: the setting, or `mkc-<stack>`. */
+export const kubernetesNamespace = (stack: string, settings: Pick<EnvironmentSettings, "kubernetes">): string =>
+  settings.kubernetes.namespace ?? `mkc-${stack}`;
+
 export const hostPorts = (s: Pick<EnvironmentSettings, "hostPortBase">) => ({
   prometheus: s.hostPortBase,
   grafana: s.hostPortBase + 1,

@@ -1,5 +1,6 @@
 import { agentApi } from "../../agent/contract.ts";
-import { projectName, type EnvironmentSettings } from "../config.ts";
+import { kubernetesNamespace, projectName, type EnvironmentSettings } from "../config.ts";
+import { objectNames } from "../platforms/kubernetes/names.ts";
 import {
   defaultLayout,
   grafanaDir,
@@ -11,17 +12,23 @@ import type { KubernetesDiscovery } from "../observability/input.ts";
 import { nodeName, portNames, registryName } from "./build.ts";
 import { labelKeys, type FileSpec } from "./environment.ts";
 
-/** On Kubernetes the nodes are one StatefulSet: Prometheus finds its pods (and their agent sidecars) by label and port name. */
-function kubernetesDiscovery(stack: string): KubernetesDiscovery {
+/**
+ * On Kubernetes the nodes are one StatefulSet: Prometheus finds its pods (and their agent sidecars)
+ * through the headless Services' SRV records, an operator's Prometheus by label and port name.
+ */
+function kubernetesDiscovery(stack: string, settings: EnvironmentSettings): KubernetesDiscovery {
+  const { control } = settings.node.ports;
   return {
+    namespace: kubernetesNamespace(stack, settings),
+    clusterDomain: "cluster.local",
     podLabels: { [labelKeys.project]: projectName, [labelKeys.stack]: stack },
     roleLabel: labelKeys.role,
     nodeLabel: labelKeys.node,
     jobs: {
-      node: { podRole: "node", port: portNames.control },
-      registry: { podRole: "registry", port: portNames.control },
+      node: { podRole: "node", service: objectNames.nodes, port: portNames.control, portNumber: control },
+      registry: { podRole: "registry", service: objectNames.registry, port: portNames.control, portNumber: control },
       // The agent is a container of the node's pod.
-      agent: { podRole: "node", port: portNames.agent },
+      agent: { podRole: "node", service: objectNames.nodes, port: portNames.agent, portNumber: agentApi.port },
     },
   };
 }
@@ -47,7 +54,7 @@ export function observabilityInput(stack: string, settings: EnvironmentSettings)
         targets: nodes.map((n) => ({ address: `${n}:${agentApi.port}`, labels: { node: n, role: "agent" } })),
       },
     },
-    ...(settings.platform === "kubernetes" ? { kubernetes: kubernetesDiscovery(stack) } : {}),
+    ...(settings.platform === "kubernetes" ? { kubernetes: kubernetesDiscovery(stack, settings) } : {}),
     scrapeIntervalSeconds: settings.scrapeIntervalSeconds,
     grafana: { prometheusUrl: "http://prometheus:9090" },
   };

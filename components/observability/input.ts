@@ -71,20 +71,26 @@ const agentJob = z.object({ metricsPath: absolutePath, ...jobFields }).strict();
 
 const seconds = z.number().positive();
 
-/** Where a job's targets are on Kubernetes: pods with this role label, the container port with this name. */
-const kubernetesJob = z.object({ podRole: z.string().min(1), port: z.string().min(1) }).strict();
+/** Where a job's targets are on Kubernetes: pods with this role label behind this headless Service, on this named port. */
+const kubernetesJob = z
+  .object({ podRole: z.string().min(1), service: z.string().min(1), port: z.string().min(1), portNumber: z.number().int().min(1).max(65535) })
+  .strict();
 
 /**
- * Kubernetes: Prometheus finds the targets through the API (role pod, its own namespace) instead of
- * static addresses, and relabels them to the same `node`, `role` and `instance` labels as the static
- * targets, so the rules, dashboards and the runner's queries work unchanged.
+ * Kubernetes: the targets are found, not listed. Our own Prometheus (Debian's build has no Kubernetes
+ * discovery) asks the cluster DNS for the SRV records of the headless Services; the Prometheus
+ * Operator's PodMonitors discover pods through the API. Both relabel to the same `node`, `role` and
+ * `instance` labels as the static targets, so the rules, dashboards and the runner's queries work unchanged.
  */
 const kubernetesDiscovery = z
   .object({
+    namespace: z.string().min(1),
+    clusterDomain: z.string().min(1).default("cluster.local"),
     /** Pod labels every scraped pod carries (the environment's project and stack). */
     podLabels: z.record(z.string(), z.string()),
-    /** Pod label holding the service role; pod label naming the member where one pod template is one member. */
+    /** Pod label holding the service role. */
     roleLabel: z.string().min(1),
+    /** Pod label naming the member where the pod's name does not (the registry). */
     nodeLabel: z.string().min(1),
     jobs: z.object({ node: kubernetesJob, registry: kubernetesJob, agent: kubernetesJob }).strict(),
   })

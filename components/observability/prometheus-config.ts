@@ -12,7 +12,7 @@ export interface ScrapeConfig {
   scheme: "http" | "https";
   authorization?: { type: "Bearer"; credentials_file: string };
   static_configs?: { targets: string[]; labels: Record<string, string> }[];
-  kubernetes_sd_configs?: { role: "pod"; namespaces: { own_namespace: true } }[];
+  dns_sd_configs?: { names: string[]; type: "SRV"; refresh_interval: string }[];
   relabel_configs?: RelabelConfig[];
 }
 
@@ -56,15 +56,47 @@ const inConfigDir = (s: ObservabilitySettings, path: string): string =>
 const podLabel = (label: string): string => `__meta_kubernetes_pod_label_${label.replace(/[^a-zA-Z0-9_]/g, "_")}`;
 const escapeRegex = (value: string): string => value.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
+/** The job's role and environment labels, as the static targets carry them. */
+function fixedLabels(s: ObservabilitySettings, key: JobKey): RelabelConfig[] {
+  const role = s.scrape[key].targets[0]?.labels.role ?? key;
+  return Object.entries({ ...environmentLabels(s), [targetLabels.role]: role }).map(
+    ([label, value]): RelabelConfig => ({ action: "replace", target_label: label, replacement: value }),
+  );
+}
+
+/** `instance` = `<node>:<port>`, like the static `node-1:8080`. */
+const instanceOf = (port: number): RelabelConfig => ({
+  action: "replace",
+  source_labels: [targetLabels.node],
+  regex: "(.+)",
+  target_label: "instance",
+  replacement: `$1:${port}`,
+});
+
 /**
- * The relabelling that turns a discovered pod port into the same target a static config names: keep
- * the environment's pods of the job's role and port only; `node` = the pod's name (or its node label),
- * `instance` = `<node>:<port>` like the static `node-1:8080`, and the job's role and environment labels.
- * The Prometheus Operator's PodMonitor uses the same list (camel-cased).
+ * The SRV name of a job's targets: one record per pod of the headless Service, named
+ * `<pod hostname>.<service>.<namespace>.svc.<domain>` (the pods set their hostname).
+ */
+export const srvName = (discovery: KubernetesDiscovery, key: JobKey): string => {
+  const job = discovery.jobs[key];
+  return `_${job.port}._tcp.${job.service}.${discovery.namespace}.svc.${discovery.clusterDomain}`;
+};
+
+/** DNS discovery: `node` = the first label of the SRV target (the pod's hostname). */
+export function dnsRelabelling(s: ObservabilitySettings, discovery: KubernetesDiscovery, key: JobKey): RelabelConfig[] {
+  return [
+    { action: "replace", source_labels: ["__meta_dns_srv_record_target"], regex: "([^.]+)\\..*", target_label: targetLabels.node },
+    instanceOf(discovery.jobs[key].portNumber),
+    ...fixedLabels(s, key),
+  ];
+}
+
+/**
+ * Pod discovery through the API (the Prometheus Operator's PodMonitors): keep the environment's pods
+ * of the job's role and port; `node` = the pod's name, or its node label where it has one.
  */
 export function kubernetesRelabelling(s: ObservabilitySettings, discovery: KubernetesDiscovery, key: JobKey): RelabelConfig[] {
   const job = discovery.jobs[key];
-  const role = s.scrape[key].targets[0]?.labels.role ?? key;
   const selector = Object.entries(discovery.podLabels);
   return [
     {
@@ -74,15 +106,8 @@ export function kubernetesRelabelling(s: ObservabilitySettings, discovery: Kuber
     },
     { action: "replace", source_labels: ["__meta_kubernetes_pod_name"], target_label: targetLabels.node },
     { action: "replace", source_labels: [podLabel(discovery.nodeLabel)], regex: "(.+)", target_label: targetLabels.node },
-    {
-      action: "replace",
-      source_labels: [targetLabels.node, "__meta_kubernetes_pod_container_port_number"],
-      separator: ":",
-      target_label: "instance",
-    },
-    ...Object.entries({ ...environmentLabels(s), [targetLabels.role]: role }).map(
-      ([label, value]): RelabelConfig => ({ action: "replace", target_label: label, replacement: value }),
-    ),
+    instanceOf(job.portNumber),
+    ...fixedLabels(s, key),
   ];
 }
 
@@ -119,10 +144,11 @@ export function prometheusConfig(s: ObservabilitySettings): PrometheusConfig {
   };
 }
 
-function kubernetesTargets(s: ObservabilitySettings, discovery: KubernetesDiscovery, key: JobKey): Pick<ScrapeConfig, "kubernetes_sd_configs" | "relabel_configs"> {
+function kubernetesTargets(s: ObservabilitySettings, discovery: KubernetesDiscovery, key: JobKey): Pick<ScrapeConfig, "dns_sd_configs" | "relabel_configs"> {
   return {
-    kubernetes_sd_configs: [{ role: "pod", namespaces: { own_namespace: true } }],
-    relabel_configs: kubernetesRelabelling(s, discovery, key),
+    // Pods come and go (scaling, a new run): asked every few seconds, not the default 30 s.
+    dns_sd_configs: [{ names: [srvName(discovery, key)], type: "SRV", refresh_interval: "5s" }],
+    relabel_configs: dnsRelabelling(s, discovery, key),
   };
 }
 

@@ -68,6 +68,8 @@ export interface PodSpec {
   readonly automountServiceAccountToken: boolean;
   readonly enableServiceLinks: false;
   readonly shareProcessNamespace?: boolean;
+  readonly hostname?: string;
+  readonly subdomain?: string;
   readonly terminationGracePeriodSeconds: number;
   readonly dnsConfig?: { readonly searches: readonly string[] };
   readonly nodeSelector?: Readonly<Record<string, string>>;

@@ -4,7 +4,8 @@
 import { posix } from "node:path";
 import { agentApi } from "../../../agent/contract.ts";
 import { paths } from "../../../contract/meshkit.ts";
-import { hostPorts, type EnvironmentSettings } from "../../config.ts";
+import { hostPorts, kubernetesNamespace, type EnvironmentSettings } from "../../config.ts";
+import { objectNames } from "./names.ts";
 import { portNames } from "../../model/build.ts";
 import { labelKeys, serviceLabels, type EnvironmentModel, type FileSpec, type ServiceSpec } from "../../model/environment.ts";
 import { jobs, type JobKey, type ObservabilitySettings } from "../../observability/input.ts";
@@ -32,19 +33,7 @@ import type {
   VolumeMountSpec,
 } from "./manifest.ts";
 
-/** The environment's namespace: the setting, or `mkc-<stack>`. */
-export const kubernetesNamespace = (stack: string, settings: Pick<EnvironmentSettings, "kubernetes">): string =>
-  settings.kubernetes.namespace ?? `mkc-${stack}`;
-
-/** Object names inside the namespace; the bare names `node-2` and `registry` resolve as on Docker. */
-export const objectNames = {
-  nodes: "node",
-  registry: "registry",
-  prometheus: "prometheus",
-  grafana: "grafana",
-  meshAccount: "mesh",
-  agentToken: "agent-token",
-} as const;
+export { objectNames };
 
 /** NodePort Service publishing one service's ports on the host (`<service>-host`). */
 export const hostServiceName = (service: string): string => `${service}-host`;
@@ -173,8 +162,11 @@ export function kubernetesObjects<C>(input: KubernetesObjectsInput<C>): Manifest
       selector: { matchLabels: selectorOf("registry") },
       template: template(registry, registryLabels, {
         ...meshPod(),
+        // Its SRV record (Prometheus' discovery) then names it like a StatefulSet pod: registry.registry.<ns>.
+        hostname: registry.name,
+        subdomain: registry.name,
         initContainers: [copyFiles(registry, () => posix.basename)],
-        containers: [container(registry, [], [])],
+        containers: [container(registry, [], registry.ports)],
         volumes: [filesSource([registryFilesSecret]), ...fileDirVolumes(registry)],
       }),
     },
@@ -276,8 +268,8 @@ export function kubernetesObjects<C>(input: KubernetesObjectsInput<C>): Manifest
     });
   } else {
     const configMaps = filesConfigMaps(prometheus);
-    add<ServiceAccount>({ apiVersion: "v1", kind: "ServiceAccount", metadata: meta(objectNames.prometheus, promLabels), automountServiceAccountToken: true });
-    addPodReader(objectNames.prometheus, promLabels);
+    // It discovers targets through the cluster DNS: no API access at all.
+    add<ServiceAccount>({ apiVersion: "v1", kind: "ServiceAccount", metadata: meta(objectNames.prometheus, promLabels), automountServiceAccountToken: false });
     add<Deployment>({
       apiVersion: "apps/v1",
       kind: "Deployment",
@@ -288,7 +280,7 @@ export function kubernetesObjects<C>(input: KubernetesObjectsInput<C>): Manifest
         selector: { matchLabels: selectorOf("prometheus") },
         template: template(prometheus, promLabels, {
           serviceAccountName: objectNames.prometheus,
-          automountServiceAccountToken: true,
+          automountServiceAccountToken: false,
           enableServiceLinks: false,
           terminationGracePeriodSeconds: 10,
           containers: [container(prometheus, [], prometheus.ports, probe(promPort.container, "/-/ready"), configMaps.mounts)],
@@ -426,8 +418,8 @@ export function kubernetesObjects<C>(input: KubernetesObjectsInput<C>): Manifest
     return { volumes, mounts };
   }
 
+  /** Per-pod DNS names (gossip peers) and SRV records of each named port (Prometheus' discovery). */
   function headlessService(name: string, spec: ServiceSpec<C>, selector: Record<string, string>): Service {
-    const control = spec.ports.find((p) => p.name === portNames.control)!;
     return {
       apiVersion: "v1",
       kind: "Service",
@@ -438,7 +430,7 @@ export function kubernetesObjects<C>(input: KubernetesObjectsInput<C>): Manifest
         // Gossip starts before a member is ready.
         publishNotReadyAddresses: true,
         selector,
-        ports: [{ name: control.name, port: control.container, targetPort: control.container, protocol: protocol(control.protocol) }],
+        ports: spec.ports.map((p) => ({ name: p.name, port: p.container, targetPort: p.container, protocol: protocol(p.protocol) })),
       },
     };
   }
@@ -456,7 +448,7 @@ export function kubernetesObjects<C>(input: KubernetesObjectsInput<C>): Manifest
     };
   }
 
-  /** Least privilege for Prometheus: read pods of this namespace, nothing else. */
+  /** Least privilege for the operator's Prometheus: read pods of this namespace, nothing else. */
   function addPodReader(account: string, labels: Record<string, string>): void {
     add<Role>({
       apiVersion: "rbac.authorization.k8s.io/v1",
