@@ -20,6 +20,8 @@ import { clearMarkedDirectory, writeMarker } from "./marked-directory.ts";
 export const renderMarkerName = ".meshkit-chaos-render.json";
 const renderTool = "meshkit-chaos env render";
 export const kustomizationName = "kustomization.yaml";
+/** The objects' folder: `kubectl apply -f DIR/manifests` works as well as `kubectl apply -k DIR`. */
+export const manifestsDir = "manifests";
 const kubernetesProviderType = "pulumi:providers:kubernetes";
 /** Provider arguments that pick a cluster: the render provider must not have them. */
 const clusterArguments = ["kubeconfig", "context", "cluster"] as const;
@@ -41,7 +43,7 @@ export interface RenderOptions extends RenderSettingsOptions {
 }
 
 export interface RenderedObject {
-  /** File name in the output directory. */
+  /** Path in the output directory (manifests/<rank>-<kind>-<name>.yaml). */
   readonly file: string;
   readonly apiVersion: string;
   readonly kind: string;
@@ -140,7 +142,7 @@ const kindRank: Readonly<Record<string, number>> = {
   StatefulSet: 5,
 };
 
-const fileName = (o: Omit<RenderedObject, "file">): string => `${kindRank[o.kind] ?? 6}-${o.kind.toLowerCase()}-${o.name}.yaml`;
+const fileName = (o: Omit<RenderedObject, "file">): string => `${manifestsDir}/${kindRank[o.kind] ?? 6}-${o.kind.toLowerCase()}-${o.name}.yaml`;
 
 async function renderedObjects(directory: string): Promise<Array<{ source: string; object: Omit<RenderedObject, "file"> }>> {
   const found: Array<{ source: string; object: Omit<RenderedObject, "file"> }> = [];
@@ -169,8 +171,8 @@ const environmentProgram: EnvironmentProgram = async (stack, settings) => {
 
 /**
  * Renders the stack's environment into `out` (replacing an earlier render there): one file per
- * object, named `<rank>-<kind>-<name>.yaml` so `kubectl apply -f` applies them in order, plus a
- * kustomization.yaml listing them. Files are mode 0600: Secrets hold the run's keys and token.
+ * object, `manifests/<rank>-<kind>-<name>.yaml` so `kubectl apply -f DIR/manifests` applies them in
+ * order, plus a kustomization.yaml listing them (`kubectl apply -k DIR`). Files are mode 0600: Secrets hold the run's keys and token.
  */
 export async function renderKubernetes(options: RenderOptions, program: EnvironmentProgram = environmentProgram): Promise<RenderResult> {
   const stack = parseStackName(options.stack);
@@ -215,7 +217,7 @@ export async function renderKubernetes(options: RenderOptions, program: Environm
     if (clash) throw new Error(`two rendered objects would share the file ${clash.object.file}`);
 
     const files = [...objects.map((o) => o.object.file), kustomizationName];
-    await mkdir(options.out, { recursive: true });
+    await mkdir(join(options.out, manifestsDir), { recursive: true, mode: 0o700 });
     await writeMarker(options.out, renderMarkerName, { tool: renderTool, stack, files });
     for (const { source, object } of objects) {
       const target = join(options.out, object.file);

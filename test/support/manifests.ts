@@ -1,6 +1,7 @@
 // Kubernetes manifests as the tests see them: parsed from `helm template` output or a render
 // directory, normalised (stringData -> data), and compared object by object.
-import { readFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { parse, parseAllDocuments } from "yaml";
@@ -27,8 +28,25 @@ export async function readRenderDirectory(dir: string): Promise<KubeObject[]> {
   return Promise.all(kustomization.resources.map(async (f) => parse(await readFile(join(dir, f), "utf8")) as KubeObject));
 }
 
-/** A Secret's stringData as data (base64), as the API server stores it; both sides compare alike. */
-export function normalise(o: KubeObject): KubeObject {
+/** An empty list is the same as none to the API server (Pulumi drops them, a template may write `[]`). */
+function withoutEmptyLists(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutEmptyLists);
+  if (value && typeof value === "object") {
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([, v]) => !(Array.isArray(v) && v.length === 0))
+        .map(([k, v]) => [k, withoutEmptyLists(v)]),
+    );
+  }
+  return value;
+}
+
+/**
+ * What both sides may write differently for the same object: a Secret's stringData is compared as
+ * data (base64, as the API server stores it), and empty lists as absent.
+ */
+export function normalise(object: KubeObject): KubeObject {
+  const o = withoutEmptyLists(object) as KubeObject;
   if (o.kind !== "Secret" || !("stringData" in o)) return o;
   const { stringData, ...rest } = o as KubeObject & { stringData: Record<string, string>; data?: Record<string, string> };
   const data = { ...(rest.data ?? {}) };
@@ -92,22 +110,58 @@ export function compareManifests(left: readonly KubeObject[], right: readonly Ku
 
 export const chartDir = new URL("../../charts/meshkit-chaos", import.meta.url).pathname;
 
-/** The helm binary of the Kubernetes toolchain; a clear error when it is not built. */
+/** The helm binary of the Kubernetes toolchain (or one on PATH); a clear error when there is none. */
 export async function helmBinary(): Promise<string> {
   const bin = (await execa("bash", [new URL("../../scripts/kubetools/build", import.meta.url).pathname, "--print-bin"])).stdout.trim();
-  const helm = join(bin, "helm");
-  try {
-    await execa(helm, ["version", "--short"]);
-  } catch {
-    throw new Error(`helm is not built at ${helm}: run scripts/kubetools/build (the bootstrap does) before these tests`);
+  for (const helm of [join(bin, "helm"), "helm"]) {
+    const version = await execa(helm, ["version", "--short"], { reject: false });
+    if (version.exitCode === 0) return helm;
   }
-  return helm;
+  throw new Error(`no helm at ${join(bin, "helm")} nor on PATH: run scripts/kubetools/build (the bootstrap does) before these tests`);
 }
 
-/** `helm template` of the chart with `--set` values; the parsed objects. */
-export async function helmTemplate(helm: string, sets: Readonly<Record<string, string | number | boolean>>, release = "mkc"): Promise<KubeObject[]> {
-  const args = ["template", release, chartDir, ...Object.entries(sets).flatMap(([k, v]) => ["--set", `${k}=${v}`])];
-  const out = await execa(helm, args, { reject: false });
+/** `helm template` of the chart with `--set` values (and `--set-file` for texts such as PEM); the parsed objects. */
+export async function helmTemplate(
+  helm: string,
+  sets: Readonly<Record<string, string | number | boolean>>,
+  release = "mkc",
+  texts: Readonly<Record<string, string>> = {},
+): Promise<KubeObject[]> {
+  const dir = await mkdtemp(join(tmpdir(), "mkc-helm-values-"));
+  const fileArgs: string[] = [];
+  for (const [i, [key, text]] of Object.entries(texts).entries()) {
+    await writeFile(join(dir, String(i)), text);
+    fileArgs.push("--set-file", `${key}=${join(dir, String(i))}`);
+  }
+  // The chart needs StatefulSet ordinals (Kubernetes >= 1.27); offline, helm assumes an older cluster.
+  const args = ["template", release, chartDir, "--kube-version", "1.34.4", ...Object.entries(sets).flatMap(([k, v]) => ["--set", `${k}=${v}`]), ...fileArgs];
+  const out = await execa(helm, args, { reject: false }).finally(() => rm(dir, { recursive: true, force: true }));
   if (out.exitCode !== 0) throw new Error(`helm ${args.join(" ")} failed (exit ${out.exitCode}):\n${out.stderr}`);
   return parseManifests(out.stdout);
+}
+
+/**
+ * The objects the Pulumi program creates for these settings, from the platform's pure builders
+ * (components/platforms/kubernetes/objects.ts, called as components/chaos-environment.ts does) with
+ * fixed stand-ins for the certificates and the token.
+ */
+export async function programObjects(stack: string, raw: Record<string, unknown>): Promise<KubeObject[]> {
+  const { parseSettings } = await import("../../components/config.ts");
+  const { buildEnvironmentModel } = await import("../../components/model/build.ts");
+  const { environmentObservabilityFiles, observabilityInput } = await import("../../components/model/observability.ts");
+  const { parseObservabilityInput } = await import("../../components/observability/index.ts");
+  const { kubernetesObjects } = await import("../../components/platforms/kubernetes/objects.ts");
+  const settings = parseSettings({ ...raw, platform: "kubernetes" }, "test settings");
+  const files = environmentObservabilityFiles(stack, settings);
+  const model = buildEnvironmentModel<string>({
+    stack,
+    settings,
+    certificates: (holder) => ({ certPem: `cert of ${holder}`, keyPem: `key of ${holder}`, caPem: "ca" }),
+    agentToken: "token",
+    prometheusFiles: files.prometheus,
+    grafanaFiles: files.grafana,
+  });
+  const objects = kubernetesObjects({ model, settings, observability: parseObservabilityInput(observabilityInput(stack, settings)) });
+  // Through JSON: plain data, as YAML would carry it.
+  return JSON.parse(JSON.stringify(objects)) as KubeObject[];
 }

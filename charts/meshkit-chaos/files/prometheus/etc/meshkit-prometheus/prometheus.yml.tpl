@@ -15,33 +15,23 @@ scrape_configs:
     scrape_timeout: {{ .Values.observability.scrapeIntervalSeconds }}s
     metrics_path: {{ .Values.node.metricsPath }}
     scheme: http
-    kubernetes_sd_configs:
-      - role: pod
-        namespaces:
-          own_namespace: true
+    dns_sd_configs:
+      - names:
+          - _control._tcp.node.mkc-{{ .Values.stack }}.svc.cluster.local
+        type: SRV
+        refresh_interval: 5s
     relabel_configs:
-      - action: keep
-        source_labels:
-          - __meta_kubernetes_pod_label_meshkit_chaos_project
-          - __meta_kubernetes_pod_label_meshkit_chaos_stack
-          - __meta_kubernetes_pod_label_meshkit_chaos_role
-          - __meta_kubernetes_pod_container_port_name
-        regex: meshkit-chaos;{{ .Values.stack }};node;control
       - action: replace
         source_labels:
-          - __meta_kubernetes_pod_name
-        target_label: node
-      - action: replace
-        source_labels:
-          - __meta_kubernetes_pod_label_meshkit_chaos_node
-        regex: (.+)
+          - __meta_dns_srv_record_target
+        regex: ([^.]+)\..*
         target_label: node
       - action: replace
         source_labels:
           - node
-          - __meta_kubernetes_pod_container_port_number
-        separator: ":"
+        regex: (.+)
         target_label: instance
+        replacement: $1:8080
       - action: replace
         target_label: project
         replacement: meshkit-chaos
@@ -56,33 +46,23 @@ scrape_configs:
     scrape_timeout: {{ .Values.observability.scrapeIntervalSeconds }}s
     metrics_path: {{ .Values.node.metricsPath }}
     scheme: http
-    kubernetes_sd_configs:
-      - role: pod
-        namespaces:
-          own_namespace: true
+    dns_sd_configs:
+      - names:
+          - _control._tcp.registry.mkc-{{ .Values.stack }}.svc.cluster.local
+        type: SRV
+        refresh_interval: 5s
     relabel_configs:
-      - action: keep
-        source_labels:
-          - __meta_kubernetes_pod_label_meshkit_chaos_project
-          - __meta_kubernetes_pod_label_meshkit_chaos_stack
-          - __meta_kubernetes_pod_label_meshkit_chaos_role
-          - __meta_kubernetes_pod_container_port_name
-        regex: meshkit-chaos;{{ .Values.stack }};registry;control
       - action: replace
         source_labels:
-          - __meta_kubernetes_pod_name
-        target_label: node
-      - action: replace
-        source_labels:
-          - __meta_kubernetes_pod_label_meshkit_chaos_node
-        regex: (.+)
+          - __meta_dns_srv_record_target
+        regex: ([^.]+)\..*
         target_label: node
       - action: replace
         source_labels:
           - node
-          - __meta_kubernetes_pod_container_port_number
-        separator: ":"
+        regex: (.+)
         target_label: instance
+        replacement: $1:8080
       - action: replace
         target_label: project
         replacement: meshkit-chaos
@@ -97,33 +77,23 @@ scrape_configs:
     scrape_timeout: {{ .Values.observability.scrapeIntervalSeconds }}s
     metrics_path: /metrics
     scheme: http
-    kubernetes_sd_configs:
-      - role: pod
-        namespaces:
-          own_namespace: true
+    dns_sd_configs:
+      - names:
+          - _agent._tcp.node.mkc-{{ .Values.stack }}.svc.cluster.local
+        type: SRV
+        refresh_interval: 5s
     relabel_configs:
-      - action: keep
-        source_labels:
-          - __meta_kubernetes_pod_label_meshkit_chaos_project
-          - __meta_kubernetes_pod_label_meshkit_chaos_stack
-          - __meta_kubernetes_pod_label_meshkit_chaos_role
-          - __meta_kubernetes_pod_container_port_name
-        regex: meshkit-chaos;{{ .Values.stack }};node;agent
       - action: replace
         source_labels:
-          - __meta_kubernetes_pod_name
-        target_label: node
-      - action: replace
-        source_labels:
-          - __meta_kubernetes_pod_label_meshkit_chaos_node
-        regex: (.+)
+          - __meta_dns_srv_record_target
+        regex: ([^.]+)\..*
         target_label: node
       - action: replace
         source_labels:
           - node
-          - __meta_kubernetes_pod_container_port_number
-        separator: ":"
+        regex: (.+)
         target_label: instance
+        replacement: $1:9100
       - action: replace
         target_label: project
         replacement: meshkit-chaos
