@@ -58,13 +58,11 @@ export async function importImages(images: readonly string[], log: (line: string
   if (missing.length === 0) return;
   const started = Date.now();
   // One archive for all of them: shared layers are written once.
-  const save = execa("docker", ["save", ...missing], { buffer: false, stdout: "pipe" });
-  const load = execa("ctr", ctr("images", "import", "-"), { stdin: save.stdout!, reject: false, all: true });
-  const [saved, loaded] = await Promise.allSettled([save, load]);
-  if (saved.status === "rejected") throw new Error(`docker save ${missing.join(" ")} failed: ${(saved.reason as Error).message}`);
-  if (loaded.status === "rejected" || loaded.value.exitCode !== 0) {
-    const detail = loaded.status === "rejected" ? (loaded.reason as Error).message : loaded.value.all;
-    throw new Error(`importing ${missing.join(" ")} into the local cluster's containerd failed: ${detail}`);
+  try {
+    // A shell pipe streams the archive (hundreds of MB) without Node buffering it.
+    await execa("bash", ["-c", 'set -o pipefail; docker save "${@:2}" | ctr --address "$1" -n "$0" images import -', criNamespace, hostDirs.containerdSocket, ...missing], { all: true });
+  } catch (error) {
+    throw new Error(`importing ${missing.join(" ")} into the local cluster's containerd failed: ${(error as Error).message}`);
   }
   for (const image of missing) {
     const labelled = await execa("ctr", ctr("images", "label", containerdRef(image), `${dockerIdLabel}=${ids.get(image)}`), { reject: false, all: true });

@@ -197,7 +197,7 @@ export interface HostState {
 /** kube-proxy turns route_localnet on for NodePorts on 127.0.0.1. */
 export const touchedSysctls = ["net.ipv4.conf.all.route_localnet"] as const;
 /** Directories kubelet and the CNI plugins use at fixed paths (whatever --root-dir says). */
-export const fixedDirs = [hostDirs.cniState, "/var/lib/kubelet", hostDirs.podLogs, hostDirs.containerLogs, "/opt/cni", "/etc/cni"] as const;
+export const fixedDirs = [hostDirs.cniState, "/var/lib/kubelet", hostDirs.podLogs, hostDirs.containerLogs] as const;
 
 /** Records the host's values once, before the cluster changes them (kept until `down` restores them). */
 export async function recordHostState(): Promise<void> {
@@ -205,5 +205,6 @@ export async function recordHostState(): Promise<void> {
   const sysctls: Record<string, string> = {};
   for (const key of touchedSysctls) sysctls[key] = (await readFile(`/proc/sys/${key.replaceAll(".", "/")}`, "utf8")).trim();
   const state: HostState = { sysctls, createdDirs: fixedDirs.filter((d) => !existsSync(d)) };
+  await mkdir(stateDir, { recursive: true, mode: 0o700 });
   await writeFile(hostStateFile, JSON.stringify(state));
 }
