@@ -5,9 +5,10 @@ import { hostname } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { LocalWorkspace, type OutputMap, type Stack } from "@pulumi/pulumi/automation/index.js";
-import { initialRunId, parseSettings, projectName } from "../components/config.ts";
+import { initialRunId, parseSettings, projectName, type EnvironmentSettings } from "../components/config.ts";
 import { buildImages } from "../scripts/images.ts";
 import { describeObjects, labelledObjects, pendingCreates, removeObjects, type DockerObject } from "./leftovers.ts";
+import { labelledNamespaces, removeNamespaces, type ClusterObject } from "./kube-leftovers.ts";
 import { fileBackendDir, forceUnlock, recoverStaleLocks, stackLocks, staleness, StackLockedError } from "./locks.ts";
 import { parseEnvironmentOutputs, type EnvironmentOutputs } from "./outputs.ts";
 import { findOrphans, startSession, stopProcesses } from "./processes.ts";
@@ -36,6 +37,26 @@ const config = (key: string) => `${projectName}:${key}`;
 const values = (outputs: OutputMap): Record<string, unknown> =>
   Object.fromEntries(Object.entries(outputs).map(([k, o]) => [k, o.value]));
 
+/** Pulumi keeps every config value as a string; numbers, booleans and objects arrive as JSON. */
+function configValue(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** The stack's settings as its configuration holds them (the program reads the same keys). */
+async function stackSettings(stack: Stack, name: string): Promise<EnvironmentSettings> {
+  const prefix = `${projectName}:`;
+  const raw = Object.fromEntries(
+    Object.entries(await stack.getAllConfig())
+      .filter(([key]) => key.startsWith(prefix))
+      .map(([key, v]) => [key.slice(prefix.length), configValue(v.value)]),
+  );
+  return parseSettings(raw, `stacks/Pulumi.${name}.yaml`);
+}
+
 /**
  * Before any engine command: stop engine processes that a killed command left running, remove a lock
  * whose update died, and forget the creates it never recorded (removing what they made, by name and
@@ -51,8 +72,10 @@ async function recover(stack: Stack, name: string, log: (line: string) => void):
   const exported = await stack.exportStack();
   const deployment = exported.deployment as { pending_operations?: unknown[] } | undefined;
   if (!deployment?.pending_operations?.length) return;
+  // Kubernetes objects are applied server-side (an interrupted create is taken over, not refused): only
+  // Docker's fixed names need the cleanup, and a kube stack never asks Docker.
   const creates = pendingCreates(deployment);
-  const labelled = await labelledObjects(name);
+  const labelled = (await stackSettings(stack, name)).platform === "docker" ? await labelledObjects(name) : [];
   const made = labelled.filter((o) => creates.some((c) => c.kind === o.kind && c.name === o.name));
   if (made.length > 0) {
     log(`recovery: removing what an interrupted update created but never recorded: ${describeObjects(made)}`);
@@ -103,6 +126,12 @@ export class EnvironmentStack {
       [config("images")]: { value: JSON.stringify(images) },
       ...(options.nodes !== undefined ? { [config("nodes")]: { value: String(options.nodes) } } : {}),
     });
+    const settings = await stackSettings(this.stack, this.name);
+    // The local cluster's node never pulls: it gets the images from the Docker engine (another cluster pulls them itself).
+    if (settings.platform === "kubernetes" && !settings.kubernetes.kubeconfig) {
+      const { importImages } = await import("../kube/images.ts");
+      await importImages(Object.values(images), (line) => this.#log(`images: ${line}`));
+    }
     await this.stack.up({ ...this.#engine(), refresh: true });
     return this.outputs();
   }
@@ -119,18 +148,28 @@ export class EnvironmentStack {
   }
 
   /**
-   * Destroy where the state allows it, then remove every container, network and volume labelled
-   * with this project and stack (a crashed run, a lost state) and forget the stack's state. The
+   * Destroy where the state allows it, then remove every container, network and volume (on
+   * Kubernetes: namespace) labelled with this project and stack (a crashed run, a lost state) and forget the stack's state. The
    * stack's configuration file (committed under stacks/) stays. Returns what the label sweep removed.
    */
-  async purge(): Promise<DockerObject[]> {
+  async purge(): Promise<(DockerObject | ClusterObject)[]> {
     try {
       await this.destroy();
     } catch (error) {
       this.#log(`purge: destroy through the state failed, removing by label instead (${(error as Error).message.split("\n")[0]})`);
     }
-    const left = await labelledObjects(this.name);
-    await removeObjects(left);
+    const settings = await stackSettings(this.stack, this.name);
+    let left: (DockerObject | ClusterObject)[];
+    if (settings.platform === "kubernetes") {
+      // On Kubernetes the namespace holds everything: removing it removes its objects.
+      const namespaces = await labelledNamespaces(this.name, settings.kubernetes);
+      await removeNamespaces(namespaces, settings.kubernetes);
+      left = namespaces;
+    } else {
+      const objects = await labelledObjects(this.name);
+      await removeObjects(objects);
+      left = objects;
+    }
     this.#log(left.length > 0 ? `purge: removed ${describeObjects(left)}` : "purge: nothing labelled was left");
     await this.stack.workspace.removeStack(this.name, { force: true, preserveConfig: true });
     return left;

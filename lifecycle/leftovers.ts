@@ -74,5 +74,5 @@ export function pendingCreates(deployment: unknown): PendingCreate[] {
     }));
 }
 
-export const describeObjects = (objects: readonly DockerObject[]): string =>
+export const describeObjects = (objects: readonly { readonly kind: string; readonly name: string }[]): string =>
   objects.map((o) => `${o.kind} ${o.name}`).join(", ");
