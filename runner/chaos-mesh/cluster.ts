@@ -54,6 +54,16 @@ export async function assertCrds(cluster: ChaosMeshCluster, kinds: readonly stri
   throw new Error(`the cluster (${where}) does not answer: ${r.stderr.trim().split("\n")[0]}; for the local cluster run \`meshkit-chaos kube up\``);
 }
 
+/** The namespace must exist (the environment creates it): a CR into a missing one would fail mid-update. */
+export async function assertNamespace(cluster: ChaosMeshCluster): Promise<void> {
+  const r = await kubectl(cluster, ["get", "namespace", cluster.namespace, "-o", "name"]);
+  if (r.exitCode === 0) return;
+  if (/NotFound/.test(r.stderr)) {
+    throw new Error(`namespace ${cluster.namespace} does not exist in the cluster: bring the environment up (\`meshkit-chaos env up --stack ${cluster.stack}\`) or create it`);
+  }
+  throw new Error(`kubectl get namespace ${cluster.namespace} failed: ${r.stderr.trim()}`);
+}
+
 export interface ClusterObject {
   readonly kind: string;
   readonly name: string;

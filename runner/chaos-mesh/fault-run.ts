@@ -9,7 +9,7 @@ import type { ChaosMeshResource } from "../../faults/chaos-mesh.ts";
 import type { FaultPlan } from "../../faults/catalog.ts";
 import type { RevertReport } from "../fault-run.ts";
 import { RunStack } from "../run-stack.ts";
-import { assertCrds, faultObjects, objectRef, specDifferences, type ChaosMeshCluster } from "./cluster.ts";
+import { assertCrds, assertNamespace, faultObjects, objectRef, specDifferences, type ChaosMeshCluster } from "./cluster.ts";
 
 /** Said with every result: what the verification can and cannot show here. */
 export const verificationNote =
@@ -82,6 +82,7 @@ async function readBack(cluster: ChaosMeshCluster, faultId: string, resources: r
 export async function runChaosMeshFault(options: ChaosMeshRunOptions): Promise<{ active: ChaosMeshActive; reverted: ChaosMeshReverted }> {
   const { cluster, plan, resources } = options;
   await assertCrds(cluster, kindsOf(resources));
+  await assertNamespace(cluster);
   const stack = await RunStack.open(options.envStack, plan.id, { onOutput: options.onOutput });
   const fault = {
     id: plan.id,
