@@ -99,7 +99,7 @@ async function reconcileSimulatedNodes(count: number, log: (line: string) => voi
 
 export async function clusterUp(options: UpOptions): Promise<ClusterStatus> {
   const { log } = options;
-  const missing = missingBinaries();
+  const missing = missingBinaries((options.simulatedNodes ?? 0) > 0);
   if (missing.length > 0) throw new Error(`the local cluster cannot start:\n${missing.join("\n")}`);
 
   const before = await clusterStatus();

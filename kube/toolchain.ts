@@ -47,10 +47,10 @@ export function binary(name: KubeBinary): string {
   throw new Error(`${name} is not installed (looked on PATH and in ${kubetoolsBin()}): ${how}`);
 }
 
-/** Every binary `kube up` needs, checked up front so a missing one fails before anything starts. */
-export function missingBinaries(): string[] {
+/** Every binary `kube up` needs (kwok only for simulated nodes), checked before anything starts. */
+export function missingBinaries(withKwok: boolean): string[] {
   const missing: string[] = [];
-  for (const name of [...kubeBinaries, "containerd", "ctr"] as const) {
+  for (const name of [...kubeBinaries.filter((b) => withKwok || b !== "kwok"), "containerd", "ctr"] as const) {
     try {
       binary(name);
     } catch (error) {
