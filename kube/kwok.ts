@@ -56,7 +56,6 @@ export function kwokSpec(kubeconfig: string): ProcessSpec {
     command: binary("kwok"),
     args: [
       `--kubeconfig=${kubeconfig}`,
-      "--manage-all-nodes=false",
       `--manage-nodes-with-label-selector=${kwokNodeLabel.key}=${kwokNodeLabel.value}`,
       `--cidr=${kwokPodCidr}`,
       `--server-address=${kwokServerAddress}`,
