@@ -6,21 +6,29 @@
 // value and are read as they are. `npm run chart:files` (scripts/chart-files.ts) writes them; a unit
 // test fails when the committed files differ from what this generates.
 import { posix } from "node:path";
+import { stringify } from "yaml";
 import { parseSettings } from "../config.ts";
-import { environmentObservabilityFiles } from "../model/observability.ts";
+import { buildEnvironmentModel } from "../model/build.ts";
+import { environmentObservabilityFiles, observabilityInput } from "../model/observability.ts";
+import { parseObservabilityInput } from "../observability/index.ts";
+import { kubernetesObjects } from "../platforms/kubernetes/objects.ts";
 
 export const chartFilesDir = "files";
 
 /** Sentinel settings: values no real file contains, each replaced by the chart value it stands for. */
 const sentinels = {
   stack: "zzstacksentinelzz",
+  namespace: "zznamespacesentinelzz",
   metricsPath: "/zzmetricssentinelzz",
   scrapeIntervalSeconds: 2,
+  ports: { gossip: 47912, control: 47911, data: 47913 },
 } as const;
 
 const substitutions: readonly [RegExp, string][] = [
+  [new RegExp(sentinels.namespace, "g"), '{{ include "mkc.namespace" . }}'],
   [new RegExp(sentinels.stack, "g"), "{{ .Values.stack }}"],
   [new RegExp(sentinels.metricsPath, "g"), "{{ .Values.node.metricsPath }}"],
+  ...(["gossip", "control", "data"] as const).map((p): [RegExp, string] => [new RegExp(`\\b${sentinels.ports[p]}\\b`, "g"), `{{ .Values.node.ports.${p} }}`]),
   // Durations of the scrape interval (`2s`) and Grafana's `"2s"`: the only durations of 2 s the files hold.
   [/\b2s\b/g, "{{ .Values.observability.scrapeIntervalSeconds }}s"],
 ];
@@ -37,15 +45,86 @@ export interface ChartFile {
 /** A file at files/<service><path in the container>; a templated one ends in `.tpl`. */
 export const templatedSuffix = ".tpl";
 
+/** The operator's PodMonitor specs by name, from the platform's own builder (operator mode). */
+export const podMonitorsFile = posix.join(chartFilesDir, "operator", "podmonitors.yaml.tpl");
+/** How a service's files become ConfigMaps and volumes, from the platform's own builder. */
+export const layoutFile = (service: string): string => posix.join(chartFilesDir, "layout", `${service}.yaml`);
+
+interface BuiltObject {
+  readonly kind: string;
+  readonly metadata: { readonly name: string };
+  readonly spec?: unknown;
+  readonly data?: Readonly<Record<string, string>>;
+}
+
+function builtObjects(raw: Record<string, unknown>, stack: string): BuiltObject[] {
+  const settings = parseSettings({ ...raw, platform: "kubernetes" }, "chart files");
+  const files = environmentObservabilityFiles(stack, settings);
+  const model = buildEnvironmentModel<string>({
+    stack,
+    settings,
+    certificates: () => ({ certPem: "", keyPem: "", caPem: "" }),
+    agentToken: "",
+    prometheusFiles: files.prometheus,
+    grafanaFiles: files.grafana,
+  });
+  return kubernetesObjects({ model, settings, observability: parseObservabilityInput(observabilityInput(stack, settings)) }) as BuiltObject[];
+}
+
+interface PodSpecShape {
+  readonly template: {
+    readonly spec: {
+      readonly volumes: readonly { name: string; projected?: { sources: { configMap: { name: string; items: { key: string; path: string }[] } }[] } }[];
+      readonly containers: readonly { volumeMounts?: readonly { name: string; mountPath: string }[] }[];
+    };
+  };
+}
+
+/**
+ * The config volumes and mounts of a service's Deployment and the ConfigMaps behind them, each key
+ * naming the chart file that holds its content.
+ */
+function configLayout(objects: readonly BuiltObject[], service: string, chartPath: (containerPath: string) => string): string {
+  const deployment = objects.find((o) => o.kind === "Deployment" && o.metadata.name === service);
+  if (!deployment) throw new Error(`the platform builds no Deployment ${service}`);
+  const pod = (deployment.spec as PodSpecShape).template.spec;
+  const volumes = pod.volumes.filter((v) => v.projected?.sources.every((s) => s.configMap));
+  const mounts = pod.containers[0]!.volumeMounts!.filter((m) => volumes.some((v) => v.name === m.name));
+  const configMaps = volumes.flatMap((v) => {
+    const root = mounts.find((m) => m.name === v.name)!.mountPath;
+    return v.projected!.sources.map(({ configMap }) => ({
+      name: configMap.name,
+      files: Object.fromEntries(configMap.items.map((i) => [i.key, chartPath(posix.join(root, i.path))])),
+    }));
+  });
+  return stringify({ volumes, mounts, configMaps });
+}
+
 export function chartFiles(): ChartFile[] {
   const filesOf = (stack: string, raw: Record<string, unknown>) => {
     const settings = parseSettings({ platform: "kubernetes", grafana: { enabled: true }, ...raw }, "chart files");
     const files = environmentObservabilityFiles(stack, settings);
     return [...files.prometheus.map((f) => ({ ...f, service: "prometheus" })), ...files.grafana.map((f) => ({ ...f, service: "grafana" }))];
   };
-  const withSentinels = filesOf(sentinels.stack, { node: { metricsPath: sentinels.metricsPath }, scrapeIntervalSeconds: sentinels.scrapeIntervalSeconds });
+  const withSentinels = filesOf(sentinels.stack, {
+    node: { metricsPath: sentinels.metricsPath, ports: sentinels.ports },
+    scrapeIntervalSeconds: sentinels.scrapeIntervalSeconds,
+    kubernetes: { namespace: sentinels.namespace },
+  });
   const plain = filesOf("plain", { scrapeIntervalSeconds: 1 });
-  return withSentinels.map((f) => {
+  const sentinelSettings = {
+    grafana: { enabled: true },
+    node: { metricsPath: sentinels.metricsPath, ports: sentinels.ports },
+    scrapeIntervalSeconds: sentinels.scrapeIntervalSeconds,
+    kubernetes: { namespace: sentinels.namespace },
+  };
+  const operator = builtObjects({ ...sentinelSettings, kubernetes: { ...sentinelSettings.kubernetes, prometheusOperator: true } }, sentinels.stack);
+  const podMonitors = stringify(Object.fromEntries(operator.filter((o) => o.kind === "PodMonitor").map((o) => [o.metadata.name, o.spec])));
+  const generated: ChartFile[] = [
+    { path: podMonitorsFile, content: substitutions.reduce((text, [pattern, expression]) => text.replace(pattern, expression), escapeBraces(podMonitors)) },
+  ];
+  const own = builtObjects(sentinelSettings, sentinels.stack);
+  const chartFileList: ChartFile[] = withSentinels.map((f) => {
     // A file that no value changes is read as it is; the others are templated.
     const templated = plain.find((p) => p.path === f.path)?.content !== f.content;
     const content = templated
@@ -54,4 +133,13 @@ export function chartFiles(): ChartFile[] {
     // Paths keep the container path, so the chart groups them by directory as the builder does.
     return { path: `${posix.join(chartFilesDir, f.service, f.path)}${templated ? templatedSuffix : ""}`, content };
   });
+  for (const service of ["prometheus", "grafana"]) {
+    const chartPath = (containerPath: string): string => {
+      const file = chartFileList.find((f) => f.path === posix.join(chartFilesDir, service, containerPath) || f.path === `${posix.join(chartFilesDir, service, containerPath)}${templatedSuffix}`);
+      if (!file) throw new Error(`no chart file for ${service} ${containerPath}`);
+      return file.path;
+    };
+    generated.push({ path: layoutFile(service), content: configLayout(own, service, chartPath) });
+  }
+  return [...generated, ...chartFileList];
 }

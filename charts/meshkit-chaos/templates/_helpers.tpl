@@ -128,37 +128,21 @@ initialDelaySeconds: 1
       mountPath: /etc/meshkit/tls
 {{- end }}
 
-{{/* Files of one service as ConfigMaps, one per directory. dict: root, service, dirs (list of [dir, name]) */}}
+{{/* A service's files as ConfigMaps, as files/layout/<service>.yaml (generated from the platform's builder) lays them out. dict: root, service, layout */}}
 {{- define "mkc.configMaps" -}}
 {{- $root := .root }}
-{{- range $i, $d := .dirs }}
+{{- range $cm := .layout.configMaps }}
 ---
 apiVersion: v1
 kind: ConfigMap
-{{ include "mkc.metadata" (dict "root" $root "name" (index $d 1) "role" $.service) }}
+{{ include "mkc.metadata" (dict "root" $root "name" $cm.name "role" $.service) }}
 data:
-  {{- range $path, $_ := $root.Files.Glob (printf "files/%s%s/*" $.service (index $d 0)) }}
+  {{- range $key, $path := $cm.files }}
   {{- if hasSuffix ".tpl" $path }}
-  {{ base $path | trimSuffix ".tpl" }}: {{ tpl ($root.Files.Get $path) $root | quote }}
+  {{ $key }}: {{ tpl ($root.Files.Get $path) $root | quote }}
   {{- else }}
-  {{ base $path }}: {{ $root.Files.Get $path | quote }}
+  {{ $key }}: {{ $root.Files.Get $path | quote }}
   {{- end }}
   {{- end }}
-{{- end }}
-{{- end }}
-
-{{- define "mkc.configMounts" -}}
-{{- range $i, $d := . }}
-- name: config-{{ $i }}
-  mountPath: {{ index $d 0 }}
-  readOnly: true
-{{- end }}
-{{- end }}
-
-{{- define "mkc.configVolumes" -}}
-{{- range $i, $d := . }}
-- name: config-{{ $i }}
-  configMap:
-    name: {{ index $d 1 }}
 {{- end }}
 {{- end }}

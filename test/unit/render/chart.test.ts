@@ -59,10 +59,10 @@ const cases: Case[] = [
     namespace: "mkc-demo",
   },
   {
-    name: "150 nodes without host access (two file Secrets), own ports, images and node env",
+    name: "101 nodes without host access (two file Secrets), own ports, images and node env",
     stack: "big",
     settings: {
-      nodes: 150,
+      nodes: 101,
       kubernetes: { hostAccess: "none" },
       node: { ports: { gossip: 7000, control: 7001, data: 7002 }, env: { MESH_EXTRA: "on" } },
       images: { node: "meshkit-chaos/node:abc", agent: "meshkit-chaos/agent:abc", prometheus: "meshkit-chaos/prometheus:abc" },
@@ -70,7 +70,7 @@ const cases: Case[] = [
     },
     values: {
       stack: "big",
-      nodes: 150,
+      nodes: 101,
       hostAccess: "none",
       "node.ports.gossip": 7000,
       "node.ports.control": 7001,
@@ -81,7 +81,7 @@ const cases: Case[] = [
       "images.prometheus": "meshkit-chaos/prometheus:abc",
       workloadRps: 2,
     },
-    nodes: 150,
+    nodes: 101,
     namespace: "mkc-big",
   },
 ];

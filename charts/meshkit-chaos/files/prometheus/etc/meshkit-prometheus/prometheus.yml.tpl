@@ -17,7 +17,7 @@ scrape_configs:
     scheme: http
     dns_sd_configs:
       - names:
-          - _control._tcp.node.mkc-{{ .Values.stack }}.svc.cluster.local
+          - _control._tcp.node.{{ include "mkc.namespace" . }}.svc.cluster.local
         type: SRV
         refresh_interval: 5s
     relabel_configs:
@@ -31,7 +31,7 @@ scrape_configs:
           - node
         regex: (.+)
         target_label: instance
-        replacement: $1:8080
+        replacement: $1:{{ .Values.node.ports.control }}
       - action: replace
         target_label: project
         replacement: meshkit-chaos
@@ -48,7 +48,7 @@ scrape_configs:
     scheme: http
     dns_sd_configs:
       - names:
-          - _control._tcp.registry.mkc-{{ .Values.stack }}.svc.cluster.local
+          - _control._tcp.registry.{{ include "mkc.namespace" . }}.svc.cluster.local
         type: SRV
         refresh_interval: 5s
     relabel_configs:
@@ -62,7 +62,7 @@ scrape_configs:
           - node
         regex: (.+)
         target_label: instance
-        replacement: $1:8080
+        replacement: $1:{{ .Values.node.ports.control }}
       - action: replace
         target_label: project
         replacement: meshkit-chaos
@@ -79,7 +79,7 @@ scrape_configs:
     scheme: http
     dns_sd_configs:
       - names:
-          - _agent._tcp.node.mkc-{{ .Values.stack }}.svc.cluster.local
+          - _agent._tcp.node.{{ include "mkc.namespace" . }}.svc.cluster.local
         type: SRV
         refresh_interval: 5s
     relabel_configs:
