@@ -3,7 +3,7 @@
 // dashboards. Values that depend on chart values are generated with sentinels and turned into
 // template expressions (the chart reads these files through `tpl`); braces the files already hold
 // (PromQL templates, legend formats) are escaped so `tpl` leaves them alone. Rule files depend on no
-// value and are read as they are. `npm run chart:files` (scripts/chart-files.ts) writes them; a unit
+// value and are read as they are. `node scripts/chart-files.ts` writes them; a unit
 // test fails when the committed files differ from what this generates.
 import { posix } from "node:path";
 import { stringify } from "yaml";

@@ -174,7 +174,7 @@ describe("helm chart", () => {
     expect((await refused(["--set", "nodes=201,hostAccess=none"])).exitCode).toBe(0);
   });
 
-  it("ships exactly the Prometheus and Grafana files the program generates (npm run chart:files)", async () => {
+  it("ships exactly the Prometheus and Grafana files the program generates (node scripts/chart-files.ts writes them)", async () => {
     const expected = chartFiles();
     const entries = await readdir(join(chartDir, "files"), { recursive: true, withFileTypes: true });
     const onDisk = entries.filter((e) => e.isFile()).map((e) => relative(chartDir, join(e.parentPath, e.name))).sort();
