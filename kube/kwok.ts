@@ -2,12 +2,10 @@
 // going Running), so thousands of pods cost API objects, not containers. Their taint keeps pods off
 // them unless a pod tolerates it.
 import type { ProcessSpec } from "./processes.ts";
-import { binary, kwokStagesDir } from "./toolchain.ts";
+import { binary, kwokStageFiles } from "./toolchain.ts";
 import { kwokNodeLabel, kwokNodePrefix, kwokTaint } from "./paths.ts";
 import { labelKeys } from "../components/model/environment.ts";
 import { projectName } from "../components/config.ts";
-import { readdirSync } from "node:fs";
-import { join } from "node:path";
 
 /** Fake pod addresses: apart from the real pod CIDR so no one mistakes them for reachable pods. */
 export const kwokPodCidr = "10.206.0.0/16";
@@ -38,7 +36,6 @@ export function renderKwokNode(i: number): Record<string, unknown> {
     status: {
       allocatable: resources,
       capacity: resources,
-      nodeInfo: { architecture: "amd64", kubeletVersion: "kwok", kubeProxyVersion: "kwok", operatingSystem: "linux" },
       phase: "Running",
     },
   };
@@ -49,8 +46,7 @@ export function renderKwokNodes(count: number): string {
 }
 
 export function kwokSpec(kubeconfig: string): ProcessSpec {
-  const stages = kwokStagesDir();
-  const stageFiles = readdirSync(stages).filter((f) => f.endsWith(".yaml")).sort().map((f) => join(stages, f));
+  const stageFiles = kwokStageFiles();
   return {
     name: "kwok",
     command: binary("kwok"),

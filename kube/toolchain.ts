@@ -1,6 +1,6 @@
 // Where the cluster's binaries are: on PATH once scripts/env.sh has the Kubernetes toolchain, else in the
 // toolchain's bin directory (scripts/kubetools/build --print-bin). containerd, ctr and the CNI plugins are Debian's.
-import { accessSync, constants, existsSync } from "node:fs";
+import { accessSync, constants, existsSync, readdirSync } from "node:fs";
 import { delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execaSync } from "execa";
@@ -60,11 +60,16 @@ export function missingBinaries(withKwok: boolean): string[] {
   return missing;
 }
 
-/** kwok's stage files (node-fast, pod-fast): $MESHKIT_KWOK_STAGES or `kwok-stages` beside the bin directory. */
-export function kwokStagesDir(): string {
+/** kwok's stage files (node-fast, heartbeat-with-lease, pod-fast): $MESHKIT_KWOK_STAGES or `kwok-stages` beside the bin directory. */
+export function kwokStageFiles(): string[] {
   const dir = process.env.MESHKIT_KWOK_STAGES ?? join(dirname(dirname(binary("kwok"))), "kwok-stages");
-  if (!existsSync(dir)) {
-    throw new Error(`kwok's stage files are missing (looked in ${dir}): rebuild the Kubernetes toolchain (bash scripts/kubetools/build) or set MESHKIT_KWOK_STAGES`);
+  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".yaml")).sort() : [];
+  // Without a node stage kwok never marks its nodes Ready; without a pod stage pods stay Pending.
+  if (!files.some((f) => f.startsWith("node-")) || !files.some((f) => f.startsWith("pod-"))) {
+    throw new Error(
+      `kwok's stage files are missing in ${dir} (found ${files.length === 0 ? "none" : files.join(", ")}; need node-* and pod-* Stage files ` +
+        "from kwok's kustomize/stage/{node/fast,node/heartbeat-with-lease,pod/fast}): rebuild the Kubernetes toolchain (bash scripts/kubetools/build) or set MESHKIT_KWOK_STAGES",
+    );
   }
-  return dir;
+  return files.map((f) => join(dir, f));
 }
