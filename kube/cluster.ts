@@ -20,6 +20,7 @@ import { ensurePki, superAdminKubeconfig } from "./pki.ts";
 import { assertAlive, ensureProcess, stopProcess, type ProcessSpec } from "./processes.ts";
 import { apiServerReady, clusterStatus, nodes, type ClusterStatus } from "./status.ts";
 import { missingBinaries } from "./toolchain.ts";
+import { withClusterLock } from "./lock.ts";
 import { execa } from "execa";
 
 export interface UpOptions {
@@ -98,6 +99,10 @@ async function reconcileSimulatedNodes(count: number, log: (line: string) => voi
 }
 
 export async function clusterUp(options: UpOptions): Promise<ClusterStatus> {
+  return withClusterLock("kube up", options.log, () => up(options));
+}
+
+async function up(options: UpOptions): Promise<ClusterStatus> {
   const { log } = options;
   const missing = missingBinaries((options.simulatedNodes ?? 0) > 0);
   if (missing.length > 0) throw new Error(`the local cluster cannot start:\n${missing.join("\n")}`);

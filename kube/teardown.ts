@@ -11,6 +11,7 @@ import { hostDirs, network, statePaths } from "./paths.ts";
 import { hostStateFile, runcRoot, type HostState } from "./node-runtime.ts";
 import { pidsMentioning, stopPid, stopProcess } from "./processes.ts";
 import { processNames } from "./status.ts";
+import { withClusterLock } from "./lock.ts";
 
 export interface DownResult {
   /** Processes that were running and were stopped. */
@@ -137,6 +138,10 @@ async function restoreHost(removed: string[]): Promise<void> {
 }
 
 export async function clusterDown(log: (line: string) => void): Promise<DownResult> {
+  return withClusterLock("kube down", log, () => down(log));
+}
+
+async function down(log: (line: string) => void): Promise<DownResult> {
   const stopped: string[] = [];
   const removed: string[] = [];
   const stop = async (name: string, graceMs?: number) => {
