@@ -69,6 +69,7 @@ export async function applyViaChaosMesh(command: Command, kind: string, flags: C
   progress(`via Chaos Mesh: ${resources.map((r) => `${r.kind}/${r.metadata.name}`).join(", ")} in namespace ${cluster.namespace} (${mapping.note})`);
   const onOutput = flags.verbose ? progress : undefined;
   if (flags.dryRun) {
+    progress((await e.previewChaosMeshFault({ envStack: flags.stack, cluster, plan, resources, onOutput })).trim());
     if (flags.json) printJson({ dryRun: true, id: plan.id, kind: plan.kind, targets: plan.targets, description: plan.description, namespace: cluster.namespace, chaosMesh: resources });
     return;
   }

@@ -79,19 +79,38 @@ async function readBack(cluster: ChaosMeshCluster, faultId: string, resources: r
   return evidence;
 }
 
+/** The run stack holding these CRs, as one fault. */
+const runStackFault = (plan: FaultPlan, cluster: ChaosMeshCluster, resources: readonly ChaosMeshResource[]) => ({
+  id: plan.id,
+  kind: plan.kind,
+  targets: plan.targets,
+  ttlSeconds: 0,
+  agentRequests: [],
+  chaosMesh: { kubeconfig: cluster.kubeconfig, ...(cluster.context ? { context: cluster.context } : {}), resources },
+});
+
+/**
+ * `--dry-run`: `pulumi preview` of the run stack. The Kubernetes provider previews a create as a
+ * server-side dry-run apply, so the API server judges the CRs against the real schemas; nothing is stored.
+ */
+export async function previewChaosMeshFault(options: Omit<ChaosMeshRunOptions, "signal" | "onActive">): Promise<string> {
+  const { cluster, plan, resources } = options;
+  await assertCrds(cluster, kindsOf(resources));
+  await assertNamespace(cluster);
+  const stack = await RunStack.open(options.envStack, `${plan.id}-dry`, { onOutput: options.onOutput });
+  try {
+    return await stack.preview([runStackFault(plan, cluster, resources)]);
+  } finally {
+    await stack.destroyAndRemove();
+  }
+}
+
 export async function runChaosMeshFault(options: ChaosMeshRunOptions): Promise<{ active: ChaosMeshActive; reverted: ChaosMeshReverted }> {
   const { cluster, plan, resources } = options;
   await assertCrds(cluster, kindsOf(resources));
   await assertNamespace(cluster);
   const stack = await RunStack.open(options.envStack, plan.id, { onOutput: options.onOutput });
-  const fault = {
-    id: plan.id,
-    kind: plan.kind,
-    targets: plan.targets,
-    ttlSeconds: 0,
-    agentRequests: [],
-    chaosMesh: { kubeconfig: cluster.kubeconfig, ...(cluster.context ? { context: cluster.context } : {}), resources },
-  };
+  const fault = runStackFault(plan, cluster, resources);
   const applyStart = performance.now();
   let active: ChaosMeshActive;
   try {

@@ -69,6 +69,14 @@ afterAll(async () => {
   if (crdsInstalledHere.length > 0) await kubectl(["delete", "crd", ...crdsInstalledHere, "--ignore-not-found"]);
 }, 300_000);
 
+/** The kube environment's namespace, created (and removed afterwards) only when that environment is not up. */
+async function ensureKubeNamespace(): Promise<void> {
+  if ((await kubectl(["get", "namespace", kubeNamespace])).exitCode === 0) return;
+  await kubectlOk(["create", "namespace", kubeNamespace]);
+  await kubectlOk(["label", "namespace", kubeNamespace, testLabel]);
+  kubeNamespaceCreatedHere = true;
+}
+
 const topology: Topology = { nodes: ["node-1", "node-2", "node-3", "node-4", "node-5"], leaders: { "global-control": "node-4" } };
 
 /** Representative parameters per kind with a Chaos Mesh mapping, each under several target shapes. */
@@ -206,13 +214,22 @@ describe("Chaos Mesh resources against the real CRDs in the local API server", (
     expect(left.items).toEqual([]);
   }, 120_000);
 
+  it("fault apply --via chaos-mesh --dry-run on the kube stack: a server-side dry-run preview of the CR, nothing stored, no run stack left", async () => {
+    await ensureKubeNamespace();
+    const r = await meshkitChaos(["fault", "apply", "network-latency", "--target", "node-2", "--set", "delay=80ms", "--via", "chaos-mesh", "--stack", "kube", "--dry-run", "--json"]);
+    expect(r.exitCode, r.all).toBe(0);
+    const out = lastJsonLine<{ id: string; namespace: string; chaosMesh: ChaosMeshResource[] }>(r.stdout);
+    expect(out.namespace).toBe(kubeNamespace);
+    expect(out.chaosMesh.map((c) => [c.kind, c.metadata.namespace])).toEqual([["NetworkChaos", kubeNamespace]]);
+    expect(out.chaosMesh[0]!.spec).toMatchObject({ action: "delay", delay: { latency: "80ms" } });
+    expect(r.stderr).toMatch(new RegExp(`\\+\\s+kubernetes:chaos-mesh.org/v1alpha1:NetworkChaos networkchaos-${out.id} create`));
+    expect((await kubectl(["get", "networkchaos.chaos-mesh.org", out.id, "-n", kubeNamespace])).all).toMatch(/NotFound/);
+    const list = lastJsonLine<{ chaosMesh: { runStacks: { id: string }[] } }>((await meshkitChaos(["fault", "list", "--stack", "kube", "--json"])).stdout);
+    expect(list.chaosMesh.runStacks.filter((s) => s.id === out.id)).toEqual([]);
+  }, 300_000);
+
   it("fault apply --via chaos-mesh on the kube stack: the CR exists while active, fault list shows it, an interrupt reverts it and no CR is left", async () => {
-    // The kube environment's namespace, created (and removed afterwards) only when that environment is not up.
-    if ((await kubectl(["get", "namespace", kubeNamespace])).exitCode !== 0) {
-      await kubectlOk(["create", "namespace", kubeNamespace]);
-      await kubectlOk(["label", "namespace", kubeNamespace, testLabel]);
-      kubeNamespaceCreatedHere = true;
-    }
+    await ensureKubeNamespace();
     const apply = execa(cliPath, ["fault", "apply", "packet-loss", "--target", "node-2", "--set", "loss=20", "--via", "chaos-mesh", "--stack", "kube", "--duration", "5m", "--json"], {
       cwd: repoRoot,
       reject: false,
