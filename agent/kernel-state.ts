@@ -7,12 +7,19 @@ import type { CommandResult } from "./exec.ts";
 
 type Runner = (file: string, args: readonly string[]) => Promise<CommandResult>;
 
-const normalizeIptables = (s: string): string =>
+/**
+ * iptables-save without comments and counters, and without a table that holds nothing but empty
+ * accept-policy base chains: such a table filters nothing, and whether it is listed depends on which
+ * iptables call first touched it (a pod's namespace has no nat table until a fault's REDIRECT rule made
+ * one; Docker's always has its embedded-DNS rules), not on any fault.
+ */
+export const normalizeIptables = (s: string): string =>
   s
     .split("\n")
     .filter((l) => !l.startsWith("#"))
     .map((l) => l.replace(/ \[\d+:\d+\]$/, ""))
-    .join("\n");
+    .join("\n")
+    .replace(/^\*\S+\n(?::\S+ ACCEPT\n)*COMMIT$\n?/gm, "");
 
 const normalizeNft = (s: string): string =>
   s

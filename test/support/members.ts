@@ -25,7 +25,11 @@ const stable = (s: string) =>
     .filter((l) => !l.startsWith("#"))
     .map((l) => l.replace(/\[\d+:\d+\]/g, ""))
     .map((l) => (l.includes("DOCKER_") ? l.replace(/:\d+\b/g, ":PORT").replace(/(--[ds]port) \d+/g, "$1 PORT") : l))
-    .join("\n");
+    .map((l) => l.trimEnd())
+    .join("\n")
+    // A table of empty accept-policy base chains filters nothing (a pod's namespace has no nat table
+    // until the first REDIRECT made one), as the agent's own comparison says (agent/kernel-state.ts).
+    .replace(/^\*\S+\n(?::\S+ ACCEPT\n)*COMMIT$\n?/gm, "");
 
 // One cgroup-v1 (or v2) read of the container's own CPU time (ns) and memory without the inactive
 // page cache (bytes), as `docker stats` counts it.
