@@ -18,6 +18,7 @@ import { chaosMeshKinds, faultLabels } from "../../faults/chaos-mesh.ts";
 import { localKubeconfig } from "../../kube/paths.ts";
 import { specDifferences } from "../../runner/chaos-mesh/cluster.ts";
 import { exportWorkflows } from "../../runner/chaos-mesh/export.ts";
+import { RunStack } from "../../runner/run-stack.ts";
 import { listCatalog } from "../../runner/scenario/catalog.ts";
 import { crdPath } from "../support/chaos-mesh-crds.ts";
 import { cliPath, lastJsonLine, meshkitChaos, repoRoot } from "../support/cli.ts";
@@ -214,6 +215,23 @@ describe("Chaos Mesh resources against the real CRDs in the local API server", (
     expect(left.items).toEqual([]);
   }, 120_000);
 
+  it("a run stack's preview is a server-side dry-run: a bad CR fails the preview with the API server's reason, nothing is stored", async () => {
+    const stack = await RunStack.open("chaos-mesh-e2e", "preview-bad");
+    const bad: ChaosMeshResource = {
+      apiVersion: "chaos-mesh.org/v1alpha1",
+      kind: "NetworkChaos",
+      metadata: { name: "preview-bad", namespace, labels: { [faultLabels.faultId]: "preview-bad" } },
+      spec: { mode: "all", action: "latency", selector: { namespaces: [namespace] } },
+    };
+    try {
+      const preview = stack.preview([{ id: "preview-bad", kind: "network-latency", targets: [], ttlSeconds: 0, agentRequests: [], chaosMesh: { kubeconfig: localKubeconfig, resources: [bad] } }]);
+      await expect(preview).rejects.toThrow(/spec\.action: Unsupported value: "latency"/);
+    } finally {
+      await stack.destroyAndRemove();
+    }
+    expect((await kubectl(["get", "networkchaos.chaos-mesh.org", "preview-bad", "-n", namespace])).all).toMatch(/NotFound/);
+  }, 300_000);
+
   it("fault apply --via chaos-mesh --dry-run on the kube stack: a server-side dry-run preview of the CR, nothing stored, no run stack left", async () => {
     await ensureKubeNamespace();
     const r = await meshkitChaos(["fault", "apply", "network-latency", "--target", "node-2", "--set", "delay=80ms", "--via", "chaos-mesh", "--stack", "kube", "--dry-run", "--json"]);
@@ -254,7 +272,7 @@ describe("Chaos Mesh resources against the real CRDs in the local API server", (
     const list = await meshkitChaos(["fault", "list", "--stack", "kube", "--json"]);
     expect(list.exitCode, list.all).toBe(0);
     const inventory = lastJsonLine<{ chaosMesh: { cluster: { id: string; object: string }[]; runStacks: { id: string; runStack: string }[] } }>(list.stdout);
-    expect(inventory.chaosMesh.cluster).toContainEqual(expect.objectContaining({ id: active.id, object: `NetworkChaos/${active.id}` }));
+    expect(inventory.chaosMesh.cluster, JSON.stringify(inventory.chaosMesh)).toContainEqual(expect.objectContaining({ id: active.id, object: `NetworkChaos/${active.id}` }));
     expect(inventory.chaosMesh.runStacks).toContainEqual(expect.objectContaining({ id: active.id, runStack: `kube.run-${active.id}` }));
 
     apply.kill("SIGINT");
