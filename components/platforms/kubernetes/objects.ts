@@ -1,6 +1,7 @@
 // The environment as plain Kubernetes objects, built from the same neutral model as Docker. Pure and
 // deterministic: the Pulumi layer (workloads.ts) creates them, and the manifest renderer and the Helm
 // chart produce the same objects. `C` is the type of secret and file contents (see the model).
+import { createHash } from "node:crypto";
 import { posix } from "node:path";
 import { agentApi } from "../../../agent/contract.ts";
 import { paths } from "../../../contract/meshkit.ts";
@@ -46,6 +47,18 @@ const nodesPerFileSecret = 100;
 /** Where the init container finds every node's files (a projected volume of the file Secrets). */
 const allFilesDir = "/run/meshkit-files";
 const kwok = { label: { type: "kwok" }, taint: { key: "kwok.x-k8s.io/node", value: "fake", effect: "NoSchedule" } } as const;
+
+/**
+ * Pods that outlive runs (Prometheus, Grafana) read their files at start only: a digest of the files
+ * in the pod template restarts them when the files change, and only then. Contents not known yet
+ * (Pulumi outputs) count by path; those services' files are generated text.
+ */
+const filesDigestKey = "meshkit-chaos.files-digest";
+function filesDigest<C>(files: readonly FileSpec<C>[]): string {
+  const hash = createHash("sha256");
+  for (const f of files) hash.update(f.path).update("\0").update(typeof f.content === "string" ? f.content : "").update("\0");
+  return hash.digest("hex").slice(0, 16);
+}
 
 export interface KubernetesObjectsInput<C> {
   readonly model: EnvironmentModel<C>;
@@ -107,7 +120,7 @@ export function kubernetesObjects<C>(input: KubernetesObjectsInput<C>): Manifest
   const template = (spec: ServiceSpec<C>, labels: Record<string, string>, podSpec: PodSpec): PodTemplate => ({
     metadata: {
       labels: spec.outlivesRuns ? Object.fromEntries(Object.entries(labels).filter(([k]) => k !== labelKeys.runId)) : labels,
-      ...(spec.outlivesRuns ? {} : { annotations: { [labelKeys.runId]: model.runId } }),
+      annotations: spec.outlivesRuns ? { [filesDigestKey]: filesDigest(spec.files) } : { [labelKeys.runId]: model.runId },
     },
     spec: { ...podSpec, ...placement },
   });

@@ -129,7 +129,13 @@ describe("ChaosEnvironment on Kubernetes", () => {
     }
     // A new run id rolls the mesh's pods, not Prometheus' (its history stays).
     expect(one("StatefulSet", "node").inputs.spec.template.metadata.annotations).toEqual({ [labelKeys.runId]: "run-7" });
-    expect(one("Deployment", "prometheus").inputs.spec.template.metadata.annotations).toBeUndefined();
+    const prometheusPod = () => one("Deployment", "prometheus").inputs.spec.template.metadata.annotations;
+    expect(Object.keys(prometheusPod())).toEqual(["meshkit-chaos.files-digest"]);
+    const before = prometheusPod();
+    await environment({ nodes: 3, runId: "run-8" });
+    expect(prometheusPod(), "same files: no restart").toEqual(before);
+    await environment({ nodes: 3, runId: "run-8", scrapeIntervalSeconds: 2 });
+    expect(prometheusPod(), "changed config: restart").not.toEqual(before);
   });
 
   it("keeps private keys and the agent token in Secrets only, and secret in the state", async () => {
@@ -271,6 +277,19 @@ describe("ChaosEnvironment on Kubernetes", () => {
     expect(one("Role", "prometheus-pod-reader").inputs.rules).toEqual([{ apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"] }]);
     const rule = crs.find((c) => c.inputs.metadata.name === "meshkit-leadership")!;
     expect(rule.inputs.spec.groups[0].rules.length).toBeGreaterThan(0);
+  });
+});
+
+describe("ChaosEnvironment on Docker", () => {
+  it("makes no Kubernetes object and says it runs on Docker", async () => {
+    created = [];
+    const { ChaosEnvironment } = await import("../../../components/chaos-environment.ts");
+    const env = new ChaosEnvironment("environment", { stack: "ci", settings: parseSettings({ nodes: 2 }, "test") });
+    await new Promise<void>((resolve) => env.certificateFingerprints.apply(() => resolve()));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(created.filter((c) => c.type.includes("kubernetes"))).toEqual([]);
+    expect(created.filter((c) => c.type === "docker:index/container:Container")).toHaveLength(6);
+    expect([env.platform, env.namespace, env.kubernetes]).toEqual(["docker", null, undefined]);
   });
 });
 
