@@ -90,6 +90,7 @@ export function registerFault(program: Command): void {
       for (const k of kinds) {
         progress(`${k.kind.padEnd(20)} ${k.summary}`);
         for (const p of k.params) progress(`    --set ${p.name}=…  ${p.summary ?? ""} [${p.unit ?? ""}]`);
+        progress(`    chaos mesh: ${k.chaosMesh.kind ?? "none"} — ${k.chaosMesh.note}`);
       }
     });
 
