@@ -338,6 +338,9 @@ export function kubernetesObjects<C>(input: KubernetesObjectsInput<C>): Manifest
         metadata: meta(hostServiceName(spec.name), serviceLabels(model, spec)),
         spec: {
           type: "NodePort",
+          // A node's agent must stay reachable while a fault keeps its node unready (process-kill,
+          // process-pause): its revert comes through this port. Docker publishes ports regardless too.
+          ...(spec.role === "node" ? { publishNotReadyAddresses: true } : {}),
           selector,
           ports: spec.ports
             .filter((p) => p.host !== undefined)
