@@ -17,7 +17,7 @@ export interface HostSnapshot {
   readonly chains: string[];
   /** cgroup directories under any controller's kubepods. */
   readonly kubepodsCgroups: string[];
-  /** Listening TCP/UDP sockets `proto address:port process`, except docker-proxy's and Node's (other tests). */
+  /** Listening TCP/UDP sockets `proto address:port process` of the cluster's processes, on the node IP or on its fixed ports. */
   readonly listening: string[];
   /** Directories the node uses at fixed paths. */
   readonly dirs: string[];
@@ -90,6 +90,9 @@ async function kubepodsCgroups(): Promise<string[]> {
   return found.sort();
 }
 
+/** Sockets of the cluster's processes, on its addresses or on its fixed ports (the rest of the machine churns). */
+const ourListener = /^\S+ (10\.203\.0\.1|\S+:(53|6443|1024[7-9]|1025[0-9]|1237[9]|1238[01])) |^\S+ \S+ (etcd|kube-.*|kubelet|containerd|coredns|kwok)$/;
+
 async function listening(): Promise<string[]> {
   const { stdout } = await execa("ss", ["-ltnupH"]);
   return [
@@ -102,7 +105,7 @@ async function listening(): Promise<string[]> {
           const proc = /users:\(\("([^"]+)"/.exec(line)?.[1] ?? "?";
           return `${fields[0]} ${fields[4]} ${proc}`;
         })
-        .filter((l) => !/ (docker-proxy|node|MainThread)$/.test(l)),
+        .filter((l) => ourListener.test(l)),
     ),
   ].sort();
 }
