@@ -138,10 +138,11 @@ async function restoreHost(removed: string[]): Promise<void> {
 }
 
 export async function clusterDown(log: (line: string) => void): Promise<DownResult> {
-  return withClusterLock("kube down", log, () => down(log));
+  return withClusterLock("kube down", log, () => stopCluster(log));
 }
 
-async function down(log: (line: string) => void): Promise<DownResult> {
+/** `down` for a caller that already holds the cluster lock (kube/lock.ts). */
+export async function stopCluster(log: (line: string) => void): Promise<DownResult> {
   const stopped: string[] = [];
   const removed: string[] = [];
   const stop = async (name: string, graceMs?: number) => {

@@ -5,6 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { kubectl, kubectlOrThrow } from "../../kube/kubectl.ts";
 import { labelKeys } from "../../components/model/environment.ts";
+import { withClusterLock } from "../../kube/lock.ts";
+import { pids } from "../../kube/status.ts";
+import { stopCluster } from "../../kube/teardown.ts";
 import { snapshotHost, type HostSnapshot } from "../support/host-state.ts";
 import { lastJsonLine, meshkitChaos } from "../support/cli.ts";
 import { until } from "../support/wait.ts";
@@ -22,6 +25,20 @@ interface UpJson {
 }
 
 let before: HostSnapshot;
+
+/**
+ * The host with no cluster, taken under the cluster lock: other e2e files on this machine bring the
+ * cluster up whenever they need it, and one that did so since our `down` is stopped again first.
+ */
+const quietSnapshot = () =>
+  withClusterLock("kube-cluster e2e: host snapshot", () => {}, async () => {
+    const running = await pids();
+    if (Object.keys(running).length > 0) {
+      console.log(`another test started the cluster (${Object.keys(running).join(", ")}); stopping it for the snapshot`);
+      await stopCluster(() => {});
+    }
+    return snapshotHost();
+  });
 let clusterIsOurs = false;
 
 const down = async () => {
@@ -114,7 +131,7 @@ beforeAll(async () => {
   const status = await meshkitChaos(["kube", "status", "--json"]);
   expect(status.exitCode, status.all).toBe(0);
   await down();
-  before = await snapshotHost();
+  before = await quietSnapshot();
 });
 
 afterAll(async () => {
@@ -179,7 +196,7 @@ describe("local Kubernetes cluster", () => {
     const result = await down();
     expect(result.wasRunning).toBe(true);
     clusterIsOurs = false;
-    const after = await snapshotHost();
+    const after = await quietSnapshot();
     expect(after).toEqual(before);
     const again = await meshkitChaos(["kube", "down"]);
     expect(again.exitCode).toBe(0);
