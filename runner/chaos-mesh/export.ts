@@ -41,6 +41,8 @@ export async function exportWorkflows(file: string, options: WorkflowExportOptio
     throw new PlanRefused([`${file}: no scenario named ${options.name} (scenarios: ${loaded.map((l) => l.scenario.metadata.name).join(", ")})`]);
   }
   const policy = await loadPolicyOrThrow();
+  // A Docker stack is refused from its settings file, before the engine is asked for its outputs.
+  if (options.stack) chaosMeshCluster(options.stack);
   const live = options.stack ? await environmentIfUp(options.stack) : null;
   const cluster = options.stack ? chaosMeshCluster(options.stack, live?.raw) : null;
   const namespace = options.namespace ?? cluster?.namespace ?? defaultNamespace;
