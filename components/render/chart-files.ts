@@ -84,7 +84,13 @@ interface PodSpecShape {
  * The config volumes and mounts of a service's Deployment and the ConfigMaps behind them, each key
  * naming the chart file that holds its content.
  */
-function configLayout(objects: readonly BuiltObject[], service: string, chartPath: (containerPath: string) => string): string {
+function configLayout(
+  objects: readonly BuiltObject[],
+  service: string,
+  chartPath: (containerPath: string) => string,
+  /** The service's files in the model's order: the pod's files digest hashes them in this order. */
+  containerPaths: readonly string[],
+): string {
   const deployment = objects.find((o) => o.kind === "Deployment" && o.metadata.name === service);
   if (!deployment) throw new Error(`the platform builds no Deployment ${service}`);
   const pod = (deployment.spec as PodSpecShape).template.spec;
@@ -97,7 +103,8 @@ function configLayout(objects: readonly BuiltObject[], service: string, chartPat
       files: Object.fromEntries(configMap.items.map((i) => [i.key, chartPath(posix.join(root, i.path))])),
     }));
   });
-  return stringify({ volumes, mounts, configMaps });
+  const digest = containerPaths.map((path) => ({ path, file: chartPath(path) }));
+  return stringify({ volumes, mounts, configMaps, digest });
 }
 
 export function chartFiles(): ChartFile[] {
@@ -139,7 +146,8 @@ export function chartFiles(): ChartFile[] {
       if (!file) throw new Error(`no chart file for ${service} ${containerPath}`);
       return file.path;
     };
-    generated.push({ path: layoutFile(service), content: configLayout(own, service, chartPath) });
+    const containerPaths = withSentinels.filter((f) => f.service === service).map((f) => f.path);
+    generated.push({ path: layoutFile(service), content: configLayout(own, service, chartPath, containerPaths) });
   }
   return [...generated, ...chartFileList];
 }

@@ -138,11 +138,22 @@ kind: ConfigMap
 {{ include "mkc.metadata" (dict "root" $root "name" $cm.name "role" $.service) }}
 data:
   {{- range $key, $path := $cm.files }}
-  {{- if hasSuffix ".tpl" $path }}
-  {{ $key }}: {{ tpl ($root.Files.Get $path) $root | quote }}
-  {{- else }}
-  {{ $key }}: {{ $root.Files.Get $path | quote }}
-  {{- end }}
+  {{ $key }}: {{ include "mkc.fileContent" (dict "root" $root "file" $path) | quote }}
   {{- end }}
 {{- end }}
+{{- end }}
+
+{{/* A file of the chart as the pod sees it (templated ones through tpl). dict: root, file */}}
+{{- define "mkc.fileContent" -}}
+{{- if hasSuffix ".tpl" .file }}{{ tpl (.root.Files.Get .file) .root }}{{ else }}{{ .root.Files.Get .file }}{{ end }}
+{{- end }}
+
+{{/* Pods that outlive runs read their files at start only: the digest the program puts in their
+     template (sha256 over path NUL content NUL of each file, in the model's order; 16 hex). dict: root, layout */}}
+{{- define "mkc.filesDigest" -}}
+{{- $all := "" }}
+{{- range $f := .layout.digest }}
+{{- $all = printf "%s%s\x00%s\x00" $all $f.path (include "mkc.fileContent" (dict "root" $.root "file" $f.file)) }}
+{{- end }}
+{{- sha256sum $all | trunc 16 }}
 {{- end }}

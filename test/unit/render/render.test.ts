@@ -21,11 +21,25 @@ afterEach(async () => {
 
 describe("render settings", () => {
   it("are the stack's settings on the kubernetes platform, with the flags applied", async () => {
-    const kube = await renderSettings({ stack: "kube", projectRoot: repoRoot });
-    expect(kube).toMatchObject({ platform: "kubernetes", nodes: 3, hostPortBase: 33000, kubernetes: { namespace: "mkc-kube", hostAccess: "nodePort" } });
+    // A project of its own: the committed stack files change with every `env up`.
+    const projectRoot = await tempDir();
+    await mkdir(join(projectRoot, "stacks"));
+    await writeFile(
+      join(projectRoot, "stacks", "Pulumi.team.yaml"),
+      [
+        "config:",
+        '  meshkit-chaos:nodes: "4"',
+        '  meshkit-chaos:hostPortBase: "35000"',
+        "  meshkit-chaos:kubernetes: '{\"namespace\":\"mkc-team\",\"simulated\":true}'",
+        "  aws:region: ignored-by-us",
+        "",
+      ].join("\n"),
+    );
+    const team = await renderSettings({ stack: "team", projectRoot });
+    expect(team).toMatchObject({ platform: "kubernetes", nodes: 4, hostPortBase: 35000, kubernetes: { namespace: "mkc-team", simulated: true, hostAccess: "nodePort" } });
     const flagged = await renderSettings({
-      stack: "kube",
-      projectRoot: repoRoot,
+      stack: "team",
+      projectRoot,
       nodes: 5,
       namespace: "team-a",
       sets: ["kubernetes.prometheusOperator=true", "grafana.enabled=true", "images.node=meshkit-chaos/node:x", "scrapeIntervalSeconds=2"],
@@ -35,10 +49,11 @@ describe("render settings", () => {
       scrapeIntervalSeconds: 2,
       grafana: { enabled: true },
       images: { node: "meshkit-chaos/node:x" },
-      kubernetes: { namespace: "team-a", prometheusOperator: true },
+      // --namespace replaces the stack's namespace and keeps its other kubernetes settings.
+      kubernetes: { namespace: "team-a", prometheusOperator: true, simulated: true },
     });
-    // A stack without a settings file: the defaults, namespace mkc-<stack> (left to the platform).
-    expect(await renderSettings({ stack: "nofile", projectRoot: repoRoot })).toMatchObject({ platform: "kubernetes", nodes: 3, hostPortBase: 30000 });
+    // A stack without a settings file: the defaults (the platform names the namespace mkc-<stack>).
+    expect(await renderSettings({ stack: "nofile", projectRoot })).toMatchObject({ platform: "kubernetes", nodes: 3, hostPortBase: 30000 });
   });
 
   it("refuse unknown keys, bad values and a --set without '=' with the setting named", async () => {
