@@ -1,7 +1,8 @@
 // Manifests for users without Pulumi, on the local cluster: `env render --platform kubernetes` (the
 // Pulumi program through a render provider) and the Helm chart make the same objects for the same
 // settings; both are accepted by the real API server (server-side apply, two namespaces); the
-// chart's `helm install` reaches Running pods; afterwards nothing labelled with these stacks is left.
+// chart's `helm install` reaches Running pods and a working mesh (peers, leader, every target up in its
+// own Prometheus); afterwards nothing labelled with these stacks is left.
 import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -152,7 +153,7 @@ describe("env render and the Helm chart on the local cluster", () => {
     await kube(["delete", "namespace", rendered.namespace, templated.namespace, "--wait=true"]);
   });
 
-  it("helm install reaches Running pods; uninstall leaves nothing labelled", async () => {
+  it("helm install reaches Running pods and a working mesh; uninstall leaves nothing labelled", async () => {
     const sets = Object.entries(chartValues(installed)).flatMap(([k, v]) => ["--set", `${k}=${v}`]);
     const install = await execa(helm, ["install", installed.release, chartDir, "--namespace", "default", ...sets], { reject: false, all: true });
     expect(install.exitCode, install.all).toBe(0);
@@ -182,6 +183,25 @@ describe("env render and the Helm chart on the local cluster", () => {
     log(`helm install: every pod Running and ready after ${((Date.now() - started) / 1000).toFixed(1)} s`);
     const names = (await pods()).map((p) => p.name).sort();
     expect(names.filter((n) => /^node-\d+$/.test(n))).toEqual(["node-1", "node-2", "node-3"]);
+
+    // The chart's environment works from the host, through its NodePorts: the mesh gossips over mutual
+    // TLS with Helm's certificates, elects a leader, and its Prometheus scrapes every node, agent and the registry.
+    const local = (port: number, path: string) => fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(3_000) }).then((r) => r.json());
+    await until(`node-1 sees ${nodes} nodes alive`, 120_000, async () => {
+      const peers = (await local(installed.hostPortBase + 100, "/control/peers")) as { peers: { nodeId: string; status: string }[] };
+      const alive = peers.peers.filter((p) => p.status === "Alive" && /^node-\d+$/.test(p.nodeId));
+      return alive.length === nodes ? alive : undefined;
+    });
+    await until("one leader", 120_000, async () => {
+      const leaders = (await local(installed.hostPortBase + 100, "/control/leaders")) as { tokens: { leaderId: string }[] };
+      return leaders.tokens.length > 0 && leaders.tokens.every((t) => /^node-\d+$/.test(t.leaderId)) ? leaders : undefined;
+    });
+    const up = await until(`every target up in the chart's Prometheus`, 120_000, async () => {
+      const r = (await local(installed.hostPortBase, "/api/v1/query?query=up")) as { data: { result: { metric: { instance: string }; value: [number, string] }[] } };
+      const targets = r.data.result;
+      return targets.length === 2 * nodes + 1 && targets.every((t) => t.value[1] === "1") ? targets : undefined;
+    });
+    expect(up.map((t) => t.metric.instance).sort()).toEqual(["node-1:8080", "node-1:9100", "node-2:8080", "node-2:9100", "node-3:8080", "node-3:9100", "registry:8080"]);
 
     const uninstall = await execa(helm, ["uninstall", installed.release, "--namespace", "default", "--wait"], { reject: false, all: true });
     expect(uninstall.exitCode, uninstall.all).toBe(0);
