@@ -138,6 +138,27 @@ describe("env render and the Helm chart on the local cluster", () => {
     expect((await readRenderDirectory(out)).filter((o) => o.kind === "Service" && o.metadata.name.endsWith("-host")).length).toBe(1 + 2);
   });
 
+  it("render equals the chart with the operator's objects, Grafana, simulated placement and another namespace", async () => {
+    const dir = join(out, "operator");
+    const settings = ["kubernetes.prometheusOperator=true", "grafana.enabled=true", "kubernetes.simulated=true", "runId=r7", "hostPortBase=35000"];
+    const flags = ["--out", dir, "--stack", "demo", "--nodes", "4", "--namespace", "team-b", ...settings.flatMap((v) => ["--set", v])];
+    const run = await meshkitChaos(["env", "render", "--platform", "kubernetes", ...flags]);
+    expect(run.exitCode, run.all).toBe(0);
+    const objects = await readRenderDirectory(dir);
+    expect(objects.filter((o) => o.kind === "PodMonitor").length).toBe(3);
+    const chart = await helmTemplate(helm, {
+      stack: "demo",
+      nodes: 4,
+      namespace: "team-b",
+      "observability.prometheusOperator": true,
+      "observability.grafana.enabled": true,
+      simulated: true,
+      runId: "r7",
+      hostPortBase: 35000,
+    });
+    expect(compareManifests(objects, chart)).toEqual({ onlyLeft: [], onlyRight: [], differing: {} });
+  });
+
   it("both outputs are accepted by the API server (server-side apply) in two namespaces", async () => {
     await meshkitChaos(["env", "render", "--platform", "kubernetes", "--out", out, "--stack", rendered.stack, "--nodes", String(nodes), "--set", `hostPortBase=${rendered.hostPortBase}`, "--set", `images=${JSON.stringify(images)}`]);
     const renderApply = await kube(["apply", "--server-side", "--field-manager", "meshkit-chaos-e2e", "-f", join(out, "manifests")]);
