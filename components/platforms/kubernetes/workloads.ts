@@ -12,8 +12,10 @@ export interface KubernetesWorkloadsArgs {
   readonly defaultKubeconfig: string;
 }
 
-/** Kinds whose pods need the rest in place first (accounts, Secrets, ConfigMaps, Services). */
+/** Kinds whose pods need the rest in place first (accounts, Secrets, ConfigMaps, RBAC). */
 const workloadKinds = new Set(["Deployment", "StatefulSet", "Prometheus"]);
+/** Services wait for their endpoints (the pods): they are created beside the workloads, not before. */
+const besideWorkloads = new Set(["Service"]);
 
 /**
  * The environment's Kubernetes objects through an explicit provider (the stack's kubeconfig and
@@ -48,7 +50,7 @@ export class KubernetesWorkloads extends pulumi.ComponentResource {
     for (const object of rest.filter((o) => !workloadKinds.has(o.kind))) {
       const resource = this.create(name, object, { ...own, dependsOn: [this.namespace] });
       resources.set(`${object.kind}/${object.metadata.name}`, resource);
-      prerequisites.push(resource);
+      if (!besideWorkloads.has(object.kind)) prerequisites.push(resource);
     }
     for (const object of rest.filter((o) => workloadKinds.has(o.kind))) {
       resources.set(`${object.kind}/${object.metadata.name}`, this.create(name, object, { ...own, dependsOn: prerequisites }));
