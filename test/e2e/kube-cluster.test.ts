@@ -173,8 +173,12 @@ describe("local Kubernetes cluster", () => {
 
     const direct = await exec("web-1", "main", readLine("web-0.web", 8080));
     expect(direct.out.trim()).toBe("web-0");
-    const viaService = await exec("web-1", "main", readLine("web-svc", 80));
-    expect(["web-0", "web-1"]).toContain(viaService.out.trim());
+    // kube-proxy programs a new Service's rules a moment after its endpoints are ready.
+    const viaService = await until("web-svc answering from web-1", 30_000, async () => {
+      const answer = (await exec("web-1", "main", readLine("web-svc", 80))).out.trim();
+      return ["web-0", "web-1"].includes(answer) ? answer : undefined;
+    });
+    expect(["web-0", "web-1"]).toContain(viaService);
 
     await until("the pod on a kwok node Running", 60_000, async () => ((await pod("simulated"))?.status.phase === "Running" ? true : undefined));
     expect((await pod("simulated"))!.spec.nodeName).toMatch(/^mkc-kwok-\d$/);
