@@ -66,7 +66,7 @@ async function labelledLeft(): Promise<string[]> {
 
 async function removeEverything(): Promise<void> {
   await execa(helm, ["uninstall", installed.release, "--namespace", "default", "--wait"], { reject: false });
-  await kube(["delete", "namespace", rendered.namespace, templated.namespace, installed.namespace, "--ignore-not-found", "--wait=true"]);
+  await kube(["delete", "namespace", rendered.namespace, templated.namespace, installed.namespace, "--ignore-not-found", "--wait=true", "--timeout=300s"]);
 }
 
 /** Every object of a manifest stream exists in the cluster (what the server accepted). */
@@ -131,6 +131,10 @@ describe("env render and the Helm chart on the local cluster", () => {
 
     const chart = await helmTemplate(helm, chartValues(rendered));
     expect(compareManifests(objects, chart)).toEqual({ onlyLeft: [], onlyRight: [], differing: {} });
+    // `kubectl apply -k DIR` reads the same objects through kustomization.yaml.
+    const kustomized = await kube(["kustomize", out]);
+    expect(kustomized.exitCode, kustomized.all).toBe(0);
+    expect(compareManifests(objects, parseManifests(kustomized.stdout))).toEqual({ onlyLeft: [], onlyRight: [], differing: {} });
 
     // A second render replaces the first (its marker), with new per-run certificates.
     const again = await meshkitChaos(["env", "render", "--platform", "kubernetes", "--out", out, "--stack", rendered.stack, "--nodes", "1"]);
@@ -171,7 +175,7 @@ describe("env render and the Helm chart on the local cluster", () => {
     expect(chartApply.exitCode, chartApply.all).toBe(0);
     await expectAllPresent(parseManifests(stream));
 
-    await kube(["delete", "namespace", rendered.namespace, templated.namespace, "--wait=true"]);
+    await kube(["delete", "namespace", rendered.namespace, templated.namespace, "--wait=true", "--timeout=300s"]);
   });
 
   it("helm install reaches Running pods and a working mesh; uninstall leaves nothing labelled", async () => {
