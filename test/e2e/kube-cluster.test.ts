@@ -130,6 +130,7 @@ beforeAll(async () => {
   // A cluster left up (by another test file or a user) is taken down so the snapshot is of a clean host.
   const status = await meshkitChaos(["kube", "status", "--json"]);
   expect(status.exitCode, status.all).toBe(0);
+  if (lastJsonLine<{ running: boolean }>(status.stdout).running) console.log("the local cluster was up: taking it down first");
   await down();
   before = await quietSnapshot();
 });
@@ -202,6 +203,8 @@ describe("local Kubernetes cluster", () => {
     clusterIsOurs = false;
     const after = await quietSnapshot();
     expect(after).toEqual(before);
+    const status = await meshkitChaos(["kube", "status", "--json"]);
+    expect(lastJsonLine<{ running: boolean; pids: object }>(status.stdout)).toMatchObject({ running: false, pids: {} });
     const again = await meshkitChaos(["kube", "down"]);
     expect(again.exitCode).toBe(0);
     expect(again.all).toMatch(/was not running/);
