@@ -29,6 +29,9 @@ const { values } = parseArgs({
     "pods-per-node": { type: "string", default: "110" },
     stack: { type: "string", default: "hyperscale" },
     keep: { type: "boolean", default: false },
+    // pulumi: `pulumi up`/`destroy` of the stack (EnvironmentStack); render: `env render` of the same
+    // settings, `kubectl apply --server-side` and `kubectl delete namespace` (the path without Pulumi).
+    up: { type: "string", default: "pulumi" },
   },
 });
 const numbers = (text: string, what: string) => {
@@ -43,6 +46,7 @@ const stack = values.stack;
 const namespace = `mkc-${stack}`;
 const kind = values.kind as keyof typeof catalog;
 if (!(kind in catalog) || catalog[kind].chaosMesh.kind === null) throw new Error(`--kind ${values.kind} has no Chaos Mesh resource; try network-latency, network-partition, pod-kill`);
+if (values.up !== "pulumi" && values.up !== "render") throw new Error(`--up expects pulumi or render, got ${values.up}`);
 const crdFile = new URL("../../shared/data/chaos-mesh/crd.yaml", import.meta.url).pathname;
 const cluster: Extract<Placement, { platform: "kubernetes" }> = { platform: "kubernetes", stack, namespace, kubeconfig: localKubeconfig };
 
@@ -127,9 +131,13 @@ for (const n of sizes) {
   if (crds.exitCode !== 0) throw new Error(`installing the Chaos Mesh CRDs failed: ${crds.all}`);
   writeStackSettings(n);
   const mem: Partial<Row["mem"]> = { before: memory() };
-  const environment = await EnvironmentStack.open(stack, { onProgress: () => {} });
-  log(`pulumi up of ${n} simulated mesh pods`);
-  const [upS] = await seconds(() => environment.up({ nodes: n }));
+  const environment = values.up === "pulumi" ? await EnvironmentStack.open(stack, { onProgress: () => {} }) : null;
+  log(`${values.up === "pulumi" ? "pulumi up" : "env render + kubectl apply --server-side"} of ${n} simulated mesh pods`);
+  // The node count comes from the settings file (up({nodes}) alone would be judged without the platform).
+  const [upS] = await seconds(async () => {
+    if (environment) await environment.up();
+    else await applyRendered(n);
+  });
   const pods = await podCounts();
   mem.up = memory();
   log(`up in ${upS.toFixed(1)} s: ${pods.running}/${pods.total} pods Running; apiserver ${mem.up.apiserver} MiB`);
@@ -155,14 +163,32 @@ for (const n of sizes) {
     mem.steps = memory();
     const [runDestroyS] = await seconds(() => run.destroyAndRemove());
     log(`run stack destroyed in ${runDestroyS.toFixed(1)} s`);
-    const [downS] = await seconds(() => environment.destroy());
-    await waitNoPods();
+    const [downS] = await seconds(async () => {
+      if (environment) await environment.destroy();
+      else await kubectl(cluster, ["delete", "namespace", namespace, "--wait=true", "--timeout=600s"], { timeoutMs: 620_000 });
+      await waitNoPods();
+    });
     mem.down = memory();
     log(`environment destroyed in ${downS.toFixed(1)} s; apiserver ${mem.down.apiserver} MiB`);
     rows.push({ pods: n, kwokNodes: kwok, upS, running: `${pods.running}/${pods.total}`, steps, runDestroyS, downS, mem: mem as Row["mem"] });
   }
 }
 if (!values.keep) rmSync(join(projectRoot, "stacks", `Pulumi.${stack}.yaml`), { force: true });
+
+/** `env render` of the stack's settings, applied server-side; done when every node pod is Running. */
+async function applyRendered(n: number): Promise<void> {
+  const out = join(projectRoot, ".artifacts", "hyperscale-render");
+  rmSync(out, { recursive: true, force: true });
+  // The node count comes from the settings file (a --nodes flag alone is judged without the platform).
+  await cli(["env", "render", "--platform", "kubernetes", "--stack", stack, "--out", out]);
+  const applied = await execa("kubectl", ["--kubeconfig", localKubeconfig, "apply", "--server-side", "-k", out], { reject: false, all: true, maxBuffer: 256 * 1024 * 1024 });
+  if (applied.exitCode !== 0) throw new Error(`kubectl apply of the rendered manifests failed: ${applied.all?.split("\n").slice(-5).join("\n")}`);
+  for (let i = 0; i < 1_800; i++) {
+    if ((await podCounts()).running === n) return;
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+  throw new Error(`${n} pods not Running after 30 min`);
+}
 
 async function waitNoPods(): Promise<void> {
   for (let i = 0; i < 600; i++) {
@@ -172,7 +198,7 @@ async function waitNoPods(): Promise<void> {
 }
 
 const mib = (m: ReturnType<typeof memory>) => `${m.apiserver ?? "?"} / ${m.etcd ?? "?"}`;
-console.log(`\nhyperscale on kwok, ${new Date().toISOString().slice(0, 10)}, load ${(await execa("cat", ["/proc/loadavg"])).stdout}`);
+console.log(`\nhyperscale on kwok (environment via ${values.up}), ${new Date().toISOString().slice(0, 10)}, load ${(await execa("cat", ["/proc/loadavg"])).stdout}`);
 console.log("| pods | kwok nodes | pulumi up s | Running | " + percents.map((p) => `step ${p} % s (pods, CRs)`).join(" | ") + " | run destroy s | env destroy s | RSS MiB apiserver/etcd: before → up → steps → down |");
 console.log("|" + "---|".repeat(7 + percents.length));
 for (const r of rows) {
