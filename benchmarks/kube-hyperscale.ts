@@ -30,7 +30,10 @@ const { values } = parseArgs({
     stack: { type: "string", default: "hyperscale" },
     keep: { type: "boolean", default: false },
     // pulumi: `pulumi up`/`destroy` of the stack (EnvironmentStack); render: `env render` of the same
-    // settings, `kubectl apply --server-side` and `kubectl delete namespace` (the path without Pulumi).
+    // settings, `kubectl apply --server-side` and `kubectl delete namespace`; bare: only the node
+    // StatefulSet's shape (pods node-1..N with the project's labels on kwok nodes, no certificates,
+    // Secrets or observability), for the Chaos Mesh steps and API-server figures when the engine
+    // cannot bring N up in time (both other paths run ~3 TLS resources per certificate holder).
     up: { type: "string", default: "pulumi" },
   },
 });
@@ -46,7 +49,7 @@ const stack = values.stack;
 const namespace = `mkc-${stack}`;
 const kind = values.kind as keyof typeof catalog;
 if (!(kind in catalog) || catalog[kind].chaosMesh.kind === null) throw new Error(`--kind ${values.kind} has no Chaos Mesh resource; try network-latency, network-partition, pod-kill`);
-if (values.up !== "pulumi" && values.up !== "render") throw new Error(`--up expects pulumi or render, got ${values.up}`);
+if (!["pulumi", "render", "bare"].includes(values.up)) throw new Error(`--up expects pulumi, render or bare, got ${values.up}`);
 const crdFile = new URL("../../shared/data/chaos-mesh/crd.yaml", import.meta.url).pathname;
 const cluster: Extract<Placement, { platform: "kubernetes" }> = { platform: "kubernetes", stack, namespace, kubeconfig: localKubeconfig };
 
@@ -132,11 +135,12 @@ for (const n of sizes) {
   writeStackSettings(n);
   const mem: Partial<Row["mem"]> = { before: memory() };
   const environment = values.up === "pulumi" ? await EnvironmentStack.open(stack, { onProgress: () => {} }) : null;
-  log(`${values.up === "pulumi" ? "pulumi up" : "env render + kubectl apply --server-side"} of ${n} simulated mesh pods`);
+  log(`${values.up === "pulumi" ? "pulumi up" : values.up === "render" ? "env render + kubectl apply --server-side" : "a bare StatefulSet"} of ${n} simulated mesh pods`);
   // The node count comes from the settings file (up({nodes}) alone would be judged without the platform).
   const [upS] = await seconds(async () => {
     if (environment) await environment.up();
-    else await applyRendered(n);
+    else if (values.up === "render") await applyRendered(n);
+    else await applyBare(n);
   });
   const pods = await podCounts();
   mem.up = memory();
@@ -183,6 +187,44 @@ async function applyRendered(n: number): Promise<void> {
   await cli(["env", "render", "--platform", "kubernetes", "--stack", stack, "--out", out]);
   const applied = await execa("kubectl", ["--kubeconfig", localKubeconfig, "apply", "--server-side", "-k", out], { reject: false, all: true, maxBuffer: 256 * 1024 * 1024 });
   if (applied.exitCode !== 0) throw new Error(`kubectl apply of the rendered manifests failed: ${applied.all?.split("\n").slice(-5).join("\n")}`);
+  for (let i = 0; i < 1_800; i++) {
+    if ((await podCounts()).running === n) return;
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+  throw new Error(`${n} pods not Running after 30 min`);
+}
+
+/** The node StatefulSet's shape only: N pods node-1..N labelled as the environment's nodes, on kwok nodes. */
+async function applyBare(n: number): Promise<void> {
+  const labels = { "meshkit-chaos.project": projectName, "meshkit-chaos.stack": stack, "meshkit-chaos.role": "node" };
+  const manifest = [
+    { apiVersion: "v1", kind: "Namespace", metadata: { name: namespace, labels: { "meshkit-chaos.project": projectName, "meshkit-chaos.stack": stack } } },
+    {
+      apiVersion: "apps/v1",
+      kind: "StatefulSet",
+      metadata: { name: "node", namespace, labels },
+      spec: {
+        serviceName: "node",
+        replicas: n,
+        ordinals: { start: 1 },
+        podManagementPolicy: "Parallel",
+        selector: { matchLabels: labels },
+        template: {
+          metadata: { labels },
+          spec: {
+            nodeSelector: { type: "kwok" },
+            tolerations: [{ key: "kwok.x-k8s.io/node", operator: "Equal", value: "fake", effect: "NoSchedule" }],
+            containers: [
+              { name: "node", image: "meshkit-chaos/node:simulated", imagePullPolicy: "Never" },
+              { name: "agent", image: "meshkit-chaos/agent:simulated", imagePullPolicy: "Never" },
+            ],
+          },
+        },
+      },
+    },
+  ];
+  const applied = await execa("kubectl", ["--kubeconfig", localKubeconfig, "apply", "--server-side", "-f", "-"], { input: JSON.stringify({ apiVersion: "v1", kind: "List", items: manifest }), reject: false, all: true });
+  if (applied.exitCode !== 0) throw new Error(`kubectl apply of the bare StatefulSet failed: ${applied.all}`);
   for (let i = 0; i < 1_800; i++) {
     if ((await podCounts()).running === n) return;
     await new Promise((r) => setTimeout(r, 1_000));
