@@ -198,6 +198,22 @@ describe("chaos environment on the local Kubernetes cluster", () => {
     await until("node-2 reachable again after the revert", 30_000, async () => ((await reaches("node-1", "node-2")) ? true : undefined));
   }, 400_000);
 
+  it("rotates certificates with a new run id: the node pods roll with new files, Prometheus keeps its pod", async () => {
+    const place = placementOf(stacks.first, { platform: "kubernetes", namespace: namespaces.kube });
+    const certOf = async (node: string) => (await execInMember(place, node, "node", ["sha256sum", "/etc/meshkit/tls/tls.crt"])).stdout.split(" ")[0];
+    const prometheusPod = async () => (await kubectl(["get", "pods", "-n", namespaces.kube, "-l", "meshkit-chaos.role=prometheus", "-o", "name"])).stdout.trim();
+    const [certBefore, podBefore] = [await certOf("node-1"), await prometheusPod()];
+    const r = await timed("kube new run id 3 nodes", () => env(stacks.first, "up", "--new-run-id", "--json"));
+    expect(r.exitCode, r.all).toBe(0);
+    const rotated = parseOutputs(String(r.stdout));
+    expect(rotated.runId).not.toBe(outputs.runId);
+    expect(rotated.certificateFingerprints["node-1"]).not.toBe(outputs.certificateFingerprints["node-1"]);
+    expect(await certOf("node-1")).not.toBe(certBefore);
+    expect(await prometheusPod()).toBe(podBefore);
+    await oneLeader(outputs.prometheusUrl);
+    outputs = rotated;
+  }, 600_000);
+
   it("scales to 10 nodes: ten pods, every target up, one leader", async () => {
     outputs = await up(stacks.first, 10);
     expect(outputs.nodes.map((n) => n.name)).toEqual(Array.from({ length: 10 }, (_, i) => `node-${i + 1}`));
