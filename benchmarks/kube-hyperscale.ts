@@ -241,7 +241,7 @@ async function waitNoPods(): Promise<void> {
 
 const mib = (m: ReturnType<typeof memory>) => `${m.apiserver ?? "?"} / ${m.etcd ?? "?"}`;
 console.log(`\nhyperscale on kwok (environment via ${values.up}), ${new Date().toISOString().slice(0, 10)}, load ${(await execa("cat", ["/proc/loadavg"])).stdout}`);
-console.log("| pods | kwok nodes | pulumi up s | Running | " + percents.map((p) => `step ${p} % s (pods, CRs)`).join(" | ") + " | run destroy s | env destroy s | RSS MiB apiserver/etcd: before → up → steps → down |");
+console.log(`| pods | kwok nodes | up s (${values.up}) | Running | ` + percents.map((p) => `step ${p} % s (pods, CRs)`).join(" | ") + " | run destroy s | env destroy s | RSS MiB apiserver/etcd: before → up → steps → down |");
 console.log("|" + "---|".repeat(7 + percents.length));
 for (const r of rows) {
   console.log(
