@@ -47,14 +47,15 @@ function configValue(text: string): unknown {
 }
 
 /** The stack's settings as its configuration holds them (the program reads the same keys). */
-async function stackSettings(stack: Stack, name: string): Promise<EnvironmentSettings> {
+/** The stack's settings, with `overrides` (flags) on top, judged together (node bounds depend on the platform). */
+async function stackSettings(stack: Stack, name: string, overrides: Record<string, unknown> = {}): Promise<EnvironmentSettings> {
   const prefix = `${projectName}:`;
   const raw = Object.fromEntries(
     Object.entries(await stack.getAllConfig())
       .filter(([key]) => key.startsWith(prefix))
       .map(([key, v]) => [key.slice(prefix.length), configValue(v.value)]),
   );
-  return parseSettings(raw, `stacks/Pulumi.${name}.yaml`);
+  return parseSettings({ ...raw, ...overrides }, `stacks/Pulumi.${name}.yaml`);
 }
 
 /**
@@ -117,7 +118,7 @@ export class EnvironmentStack {
   /** Builds images if needed, then creates or updates the environment (refreshing it first, so that
    *  containers that vanished behind Pulumi's back are recreated). */
   async up(options: UpOptions = {}): Promise<EnvironmentOutputs> {
-    if (options.nodes !== undefined) parseSettings({ nodes: options.nodes }, "nodes");
+    if (options.nodes !== undefined) await stackSettings(this.stack, this.name, { nodes: options.nodes });
     const images = await buildImages((line) => this.#log(`images: ${line}`));
     const current = (await this.stack.getAllConfig())[config("runId")]?.value;
     const rotate = options.newRunId || !current || current === initialRunId;

@@ -25,6 +25,8 @@ export interface ModelInputs<C> {
 export const registryName = "registry";
 /** Certificate holder shared by the nodes a membership-surge fault adds (peers check the CA, not names). */
 export const joinerHolder = "joiner";
+/** Certificate holder shared by simulated (kwok) nodes, which run nothing. */
+export const simulatedNodeHolder = "simulated-node";
 /** Environment keys that carry a node's identity: a joiner gets its own name in each. */
 export const nodeIdentityEnv = [envKey("mesh:gossip:nodeId"), envKey("mesh:gossip:advertiseHost")] as const;
 const prometheusDataVolume = "prometheus-data";
