@@ -138,7 +138,8 @@ for (const n of sizes) {
   log(`${values.up === "pulumi" ? "pulumi up" : values.up === "render" ? "env render + kubectl apply --server-side" : "a bare StatefulSet"} of ${n} simulated mesh pods`);
   // The node count comes from the settings file (up({nodes}) alone would be judged without the platform).
   const [upS] = await seconds(async () => {
-    if (environment) await environment.up();
+    // On kwok nodes the engine does not await readiness (workloads.ts): up ends when every pod is Running.
+    if (environment) await environment.up().then(() => waitRunning(n));
     else if (values.up === "render") await applyRendered(n);
     else await applyBare(n);
   });
@@ -187,6 +188,10 @@ async function applyRendered(n: number): Promise<void> {
   await cli(["env", "render", "--platform", "kubernetes", "--stack", stack, "--out", out]);
   const applied = await execa("kubectl", ["--kubeconfig", localKubeconfig, "apply", "--server-side", "-k", out], { reject: false, all: true, maxBuffer: 256 * 1024 * 1024 });
   if (applied.exitCode !== 0) throw new Error(`kubectl apply of the rendered manifests failed: ${applied.all?.split("\n").slice(-5).join("\n")}`);
+  await waitRunning(n);
+}
+
+async function waitRunning(n: number): Promise<void> {
   for (let i = 0; i < 1_800; i++) {
     if ((await podCounts()).running === n) return;
     await new Promise((r) => setTimeout(r, 1_000));
