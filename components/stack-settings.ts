@@ -2,7 +2,8 @@ import type * as pulumi from "@pulumi/pulumi";
 import { environmentSettings, parseSettings, type EnvironmentSettings } from "./config.ts";
 
 /** Pulumi keeps every config value as a string; numbers, booleans and objects arrive as JSON. */
-function configValue(text: string): unknown {
+export function configValue(text: unknown): unknown {
+  if (typeof text !== "string") return text;
   try {
     return JSON.parse(text);
   } catch {

@@ -6,6 +6,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { LocalWorkspace, type OutputMap, type Stack } from "@pulumi/pulumi/automation/index.js";
 import { initialRunId, parseSettings, projectName, type EnvironmentSettings } from "../components/config.ts";
+import { configValue } from "../components/stack-settings.ts";
 import { buildImages } from "../scripts/images.ts";
 import { describeObjects, labelledObjects, pendingCreates, removeObjects, type DockerObject } from "./leftovers.ts";
 import { labelledNamespaces, removeNamespaces, type ClusterObject } from "./kube-leftovers.ts";
@@ -37,17 +38,8 @@ const config = (key: string) => `${projectName}:${key}`;
 const values = (outputs: OutputMap): Record<string, unknown> =>
   Object.fromEntries(Object.entries(outputs).map(([k, o]) => [k, o.value]));
 
-/** Pulumi keeps every config value as a string; numbers, booleans and objects arrive as JSON. */
-function configValue(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
-/** The stack's settings as its configuration holds them (the program reads the same keys). */
-/** The stack's settings, with `overrides` (flags) on top, judged together (node bounds depend on the platform). */
+/** The stack's settings as its configuration holds them (the program reads the same keys), with `overrides`
+ *  (flags) on top, judged together (node bounds depend on the platform). */
 async function stackSettings(stack: Stack, name: string, overrides: Record<string, unknown> = {}): Promise<EnvironmentSettings> {
   const prefix = `${projectName}:`;
   const raw = Object.fromEntries(

@@ -12,6 +12,7 @@ import { parse as parseYaml } from "yaml";
 import { environmentSettings, kubernetesSettings, projectName } from "../components/config.ts";
 import { agentName } from "../components/model/build.ts";
 import { nodeContainer } from "../faults/chaos-mesh.ts";
+import { configValue } from "../components/stack-settings.ts";
 import { localKubeconfig } from "../kube/paths.ts";
 
 const projectRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -29,16 +30,6 @@ export type Placement =
 /** The container of a node pod that runs the fault agent (the node runs in `node`). */
 export const agentContainer = "agent";
 export type MemberContainer = "node" | "agent";
-
-/** Stack config values are strings; objects and numbers arrive as JSON (as Pulumi keeps them). */
-function configValue(text: unknown): unknown {
-  if (typeof text !== "string") return text;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
 
 /**
  * Where the stack's environment runs, from its settings file (`stacks/Pulumi.<stack>.yaml`): platform,

@@ -15,6 +15,7 @@ import { LocalWorkspace } from "@pulumi/pulumi/automation/index.js";
 import { parse, stringify } from "yaml";
 import { parseStackName } from "../../lifecycle/stack-name.ts";
 import { environmentSettings, parseSettings, projectName, SettingsError, type EnvironmentSettings } from "../config.ts";
+import { configValue } from "../stack-settings.ts";
 import { clearMarkedDirectory, writeMarker } from "./marked-directory.ts";
 
 export const renderMarkerName = ".meshkit-chaos-render.json";
@@ -56,16 +57,6 @@ export interface RenderResult {
   readonly settings: EnvironmentSettings;
   /** In apply order (the order of kustomization.yaml). */
   readonly objects: readonly RenderedObject[];
-}
-
-/** Pulumi keeps every config value as a string; numbers, booleans and objects arrive as JSON. */
-function configValue(text: unknown): unknown {
-  if (typeof text !== "string") return text;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
 }
 
 async function stackConfig(projectRoot: string, stack: string): Promise<Record<string, unknown>> {
