@@ -124,6 +124,18 @@ export function kubernetesObjects<C>(input: KubernetesObjectsInput<C>): Manifest
     },
     spec: { ...podSpec, ...placement },
   });
+  /** A one-pod Deployment (registry, Prometheus, Grafana): replaced, never two pods at once. */
+  const singleDeployment = (spec: ServiceSpec<C>, labels: Record<string, string>, podSpec: PodSpec): Deployment => ({
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: meta(spec.name, labels),
+    spec: {
+      replicas: 1,
+      strategy: { type: "Recreate" },
+      selector: { matchLabels: selectorOf(spec.role) },
+      template: template(spec, labels, podSpec),
+    },
+  });
 
   const objects: Manifest<C>[] = [{ apiVersion: "v1", kind: "Namespace", metadata: { name: namespace, labels: { ...model.labels } } }];
   const add = <M extends Manifest<C>>(m: M): M => {
@@ -165,25 +177,15 @@ export function kubernetesObjects<C>(input: KubernetesObjectsInput<C>): Manifest
   add(headlessService(registry.name, registry, selectorOf("registry")));
   // One pod is one member: its node label names it (Prometheus' `node` label comes from it).
   const registryLabels = { ...serviceLabels(model, registry), [labelKeys.node]: registry.name };
-  add<Deployment>({
-    apiVersion: "apps/v1",
-    kind: "Deployment",
-    metadata: meta(registry.name, registryLabels),
-    spec: {
-      replicas: 1,
-      strategy: { type: "Recreate" },
-      selector: { matchLabels: selectorOf("registry") },
-      template: template(registry, registryLabels, {
-        ...meshPod(),
-        // Its SRV record (Prometheus' discovery) then names it like a StatefulSet pod: registry.registry.<ns>.
-        hostname: registry.name,
-        subdomain: registry.name,
-        initContainers: [copyFiles(registry, () => posix.basename)],
-        containers: [container(registry, [], registry.ports)],
-        volumes: [filesSource([registryFilesSecret]), ...fileDirVolumes(registry)],
-      }),
-    },
-  });
+  add(singleDeployment(registry, registryLabels, {
+    ...meshPod(),
+    // Its SRV record (Prometheus' discovery) then names it like a StatefulSet pod: registry.registry.<ns>.
+    hostname: registry.name,
+    subdomain: registry.name,
+    initContainers: [copyFiles(registry, () => posix.basename)],
+    containers: [container(registry, [], registry.ports)],
+    volumes: [filesSource([registryFilesSecret]), ...fileDirVolumes(registry)],
+  }));
 
   // --- Nodes: one StatefulSet of N pods named node-1..node-N; each pod's name is its identity.
   const fileSecrets: string[] = [];
@@ -283,44 +285,24 @@ export function kubernetesObjects<C>(input: KubernetesObjectsInput<C>): Manifest
     const configMaps = filesConfigMaps(prometheus);
     // It discovers targets through the cluster DNS: no API access at all.
     add<ServiceAccount>({ apiVersion: "v1", kind: "ServiceAccount", metadata: meta(objectNames.prometheus, promLabels), automountServiceAccountToken: false });
-    add<Deployment>({
-      apiVersion: "apps/v1",
-      kind: "Deployment",
-      metadata: meta(prometheus.name, promLabels),
-      spec: {
-        replicas: 1,
-        strategy: { type: "Recreate" },
-        selector: { matchLabels: selectorOf("prometheus") },
-        template: template(prometheus, promLabels, {
-          serviceAccountName: objectNames.prometheus,
-          automountServiceAccountToken: false,
-          enableServiceLinks: false,
-          terminationGracePeriodSeconds: 10,
-          containers: [container(prometheus, [], prometheus.ports, probe(promPort.container, "/-/ready"), configMaps.mounts)],
-          volumes: [...configMaps.volumes, ...dataVolumes(prometheus)],
-        }),
-      },
-    });
+    add(singleDeployment(prometheus, promLabels, {
+      serviceAccountName: objectNames.prometheus,
+      automountServiceAccountToken: false,
+      enableServiceLinks: false,
+      terminationGracePeriodSeconds: 10,
+      containers: [container(prometheus, [], prometheus.ports, probe(promPort.container, "/-/ready"), configMaps.mounts)],
+      volumes: [...configMaps.volumes, ...dataVolumes(prometheus)],
+    }));
   }
   add(clusterService(prometheus.name, prometheus, selectorOf("prometheus")));
   if (grafana) {
     const configMaps = filesConfigMaps(grafana);
     const labels = serviceLabels(model, grafana);
-    add<Deployment>({
-      apiVersion: "apps/v1",
-      kind: "Deployment",
-      metadata: meta(grafana.name, labels),
-      spec: {
-        replicas: 1,
-        strategy: { type: "Recreate" },
-        selector: { matchLabels: selectorOf("grafana") },
-        template: template(grafana, labels, {
-          ...meshPod(),
-          containers: [container(grafana, [], grafana.ports, probe(grafana.ports[0]!.container, "/api/health"), configMaps.mounts)],
-          volumes: configMaps.volumes,
-        }),
-      },
-    });
+    add(singleDeployment(grafana, labels, {
+      ...meshPod(),
+      containers: [container(grafana, [], grafana.ports, probe(grafana.ports[0]!.container, "/api/health"), configMaps.mounts)],
+      volumes: configMaps.volumes,
+    }));
   }
 
   // --- Host access: NodePorts at the Docker host-port layout (kube-proxy serves them on 127.0.0.1).
